@@ -1,0 +1,113 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+/// Settings every target of ours builds with: Swift 6 language mode is the default of this tools
+/// version; these make strict concurrency and explicit `any` the rule.
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "module-controller",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "module-controller", targets: ["module-controller"]),
+        .executable(name: "base-simulator", targets: ["base-simulator"]),
+        .library(name: "KubeClient", targets: ["KubeClient"]),
+        .library(name: "KubeRuntime", targets: ["KubeRuntime"]),
+        .library(name: "KubeTestServer", targets: ["KubeTestServer"]),
+        .library(name: "Arklet", targets: ["Arklet"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-async-algorithms.git", from: "1.1.4"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        // System libraries, each behind a tiny C shim (libcurl's setopt/getinfo are variadic).
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+        .target(name: "CMosquitto", linkerSettings: [.linkedLibrary("mosquitto")]),
+
+        .target(
+            name: "KubeClient",
+            dependencies: [
+                "CCurl",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "KubeRuntime",
+            dependencies: [
+                "KubeClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "KubeTestServer",
+            dependencies: [
+                "KubeClient",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Arklet",
+            dependencies: [
+                "CMosquitto",
+                "CCurl",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "base-simulator",
+            dependencies: [
+                "Arklet",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "module-controller",
+            dependencies: [
+                "KubeClient",
+                "KubeRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+
+        .testTarget(
+            name: "KubeClientTests",
+            dependencies: ["KubeClient"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ArkletTests",
+            dependencies: ["Arklet"],
+            resources: [.copy("../Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "KubeContractTests",
+            dependencies: ["KubeClient", "KubeRuntime", "KubeTestServer"],
+            swiftSettings: strict
+        ),
+    ]
+)
