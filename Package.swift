@@ -34,9 +34,17 @@ let package = Package(
         .target(name: "CMosquitto", linkerSettings: [.linkedLibrary("mosquitto")]),
 
         .target(
-            name: "KubeClient",
+            name: "CurlHTTP",
             dependencies: [
                 "CCurl",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "KubeClient",
+            dependencies: [
+                "CurlHTTP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Yams", package: "Yams"),
