@@ -103,13 +103,18 @@ let package = Package(
 
         .testTarget(
             name: "KubeClientTests",
-            dependencies: ["KubeClient"],
+            dependencies: ["KubeClient", "CurlHTTP"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "ArkletTests",
             dependencies: ["Arklet"],
             resources: [.copy("../Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "KubeRuntimeTests",
+            dependencies: ["KubeRuntime", "KubeClient"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -133,6 +133,9 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
     /// Keys waiting (not counting those being processed or delayed).
     public var count: Int { state.withLock { $0.queue.count } }
 
+    /// Workers parked in `next()` waiting for a key.
+    public var waitingWorkers: Int { state.withLock { $0.waiters.count } }
+
     /// Whether a key is being processed right now.
     public func isProcessing(_ key: Key) -> Bool { state.withLock { $0.processing.contains(key) } }
 
