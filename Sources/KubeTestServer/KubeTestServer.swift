@@ -72,12 +72,16 @@ public final class KubeTestServer: Sendable {
             logger: logger)
         let responder = CallbackResponder<BasicRequestContext> { request, _ in await handler.respond(to: request) }
         let startup = StartupSignal()
+        // Hummingbird logs the cancellation that stops it as an error; its own logs are kept to
+        // critical ones (requests are logged by the handler with `logger`).
+        var httpLogger = logger
+        httpLogger.logLevel = .critical
         let application = Application(
             responder: responder,
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in startup.resolve(.success(channel.localAddress?.port ?? 0)) },
-            logger: logger)
+            logger: httpLogger)
         let task = Task {
             do {
                 try await application.run()
