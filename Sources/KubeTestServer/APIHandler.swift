@@ -347,7 +347,8 @@ struct APIHandler: Sendable {
             guard ["Exact", "NotOlderThan"].contains(match) else {
                 throw APIError.badRequest("resourceVersionMatch: Unsupported value: \(FieldError.goQuote(match))")
             }
-            guard let version = options.resourceVersion, !version.isEmpty else {
+            // A watch with sendInitialEvents may leave resourceVersion empty (a consistent start).
+            guard query.flag("sendInitialEvents") || !(options.resourceVersion ?? "").isEmpty else {
                 throw APIError.badRequest("resourceVersionMatch is forbidden unless resourceVersion is provided")
             }
         }

@@ -51,7 +51,7 @@ public final class KubeTestServer: Sendable {
     public let port: Int
     /// `http://<host>:<port>`.
     public let baseURL: String
-    private let store: ObjectStore
+    let store: ObjectStore
     private let serverTask: Task<Void, Never>
     private let logger: Logger
 

@@ -215,11 +215,12 @@ extension StoreState {
         if !errors.isEmpty { throw APIError.invalid(kind, name, errors) }
 
         if object == existing { return existing }
-        let stored = commit(.modified, kind, object, previous: existing)
-        if shouldDeleteDuringUpdate(stored) {
-            return commit(.deleted, kind, stored, previous: stored)
+        if shouldDeleteDuringUpdate(object) {
+            // The update that empties the finalizers of an object marked for deletion is not
+            // written: the object (as stored) is deleted instead, like `errEmptiedFinalizers`.
+            return commit(.deleted, kind, existing, previous: existing)
         }
-        return stored
+        return commit(.modified, kind, object, previous: existing)
     }
 
     /// An object marked for deletion whose finalizers are all gone (and grace period over) is removed.

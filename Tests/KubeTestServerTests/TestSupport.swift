@@ -367,3 +367,11 @@ enum Golden {
         return try JSONCodec.parse(Array(data))
     }
 }
+
+extension JSONValue {
+    /// The element at `index` of an array; `nil` otherwise.
+    subscript(_ index: Int) -> JSONValue? {
+        guard let elements = arrayValue, elements.indices.contains(index) else { return nil }
+        return elements[index]
+    }
+}
