@@ -118,6 +118,15 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "KubeTestServerTests",
+            dependencies: [
+                "KubeTestServer",
+                "KubeClient",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "KubeContractTests",
             dependencies: ["KubeClient", "KubeRuntime", "KubeTestServer"],
             swiftSettings: strict
