@@ -75,6 +75,49 @@ public final class KubernetesClient: Sendable {
         return try await decode(R.self, try await send(method: "PUT", path: path, body: try KubeJSON.encode(object)))
     }
 
+    /// Reads an object, lets `mutate` change its typed form, and writes back only what changed, as a
+    /// merge patch that carries the resourceVersion read (so a concurrent change makes it fail and
+    /// it is tried again, up to five times). Unlike `update`, fields the typed model does not know
+    /// are kept. Returns the object as stored.
+    public func modify<R: KubeResource>(
+        _ type: R.Type, namespace: String? = nil, name: String, subresource: String? = nil,
+        mutate: (inout R) throws -> Void
+    ) async throws -> R {
+        var attempt = 0
+        while true {
+            attempt += 1
+            let current = try await get(R.self, namespace: namespace, name: name)
+            var changed = current
+            try mutate(&changed)
+            guard var patch = JSONValue.mergePatch(from: try JSONValue(encoding: current), to: try JSONValue(encoding: changed))
+            else { return current }
+            patch.set(.string(current.metadata.resourceVersion ?? ""), at: ["metadata", "resourceVersion"])
+            do {
+                return try await self.patch(R.self, namespace: namespace, name: name, patch: .merge(patch), subresource: subresource)
+            } catch let error as KubeAPIError where error.isConflict && attempt < 5 {
+                continue
+            }
+        }
+    }
+
+    /// GET of any object as raw JSON (all fields, known or not).
+    public func getJSON(
+        _ descriptor: ResourceDescriptor, namespace: String? = nil, name: String, subresource: String? = nil
+    ) async throws -> JSONValue {
+        let path = descriptor.objectPath(namespace: descriptor.isNamespaced ? namespace : nil, name: name, subresource: subresource)
+        return try await decode(JSONValue.self, try await send(method: "GET", path: path))
+    }
+
+    /// PUT of any object as raw JSON: a lossless update (with `metadata.resourceVersion` set it
+    /// fails with 409 Conflict if the object changed meanwhile).
+    public func replaceJSON(
+        _ descriptor: ResourceDescriptor, namespace: String? = nil, name: String, object: JSONValue,
+        subresource: String? = nil
+    ) async throws -> JSONValue {
+        let path = descriptor.objectPath(namespace: descriptor.isNamespaced ? namespace : nil, name: name, subresource: subresource)
+        return try await decode(JSONValue.self, try await send(method: "PUT", path: path, body: try KubeJSON.encode(object)))
+    }
+
     /// PUT on the `status` subresource: only the status is written.
     public func updateStatus<R: KubeResource>(_ object: R) async throws -> R {
         let path = R.descriptor.objectPath(

@@ -153,6 +153,27 @@ extension JSONValue {
 }
 
 extension JSONValue {
+    /// The RFC 7386 merge patch that turns `old` into `new`: changed members are set, removed
+    /// members become `null`, arrays and scalars are replaced whole. `nil` when they are equal.
+    public static func mergePatch(from old: JSONValue, to new: JSONValue) -> JSONValue? {
+        guard old != new else { return nil }
+        guard case .object(let oldMembers) = old, case .object(let newMembers) = new else { return new }
+        var patch: [String: JSONValue] = [:]
+        for (key, value) in newMembers {
+            if let previous = oldMembers[key] {
+                if let change = mergePatch(from: previous, to: value) { patch[key] = change }
+            } else {
+                patch[key] = value
+            }
+        }
+        for key in oldMembers.keys where newMembers[key] == nil {
+            patch[key] = .null
+        }
+        return .object(patch)
+    }
+}
+
+extension JSONValue {
     /// Converts a typed value into its JSON document.
     public init<T: Encodable>(encoding value: T) throws {
         let data = try KubeJSON.encoder.encode(value)
