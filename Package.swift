@@ -73,10 +73,19 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(
+            name: "BaseSimulation",
+            dependencies: [
+                "Arklet",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "base-simulator",
             dependencies: [
                 "Arklet",
+                "BaseSimulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -100,8 +109,12 @@ let package = Package(
         ),
         .testTarget(
             name: "ArkletTests",
-            dependencies: ["Arklet"],
-            resources: [.copy("../Fixtures")],
+            dependencies: [
+                "Arklet",
+                "BaseSimulation",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,0 +1,2 @@
+/// Simulated bases (placeholder until the simulator lands).
+enum BaseSimulation {}
