@@ -11,6 +11,8 @@ public enum TunnelError: Error, Sendable, Hashable, CustomStringConvertible {
     case malformedAnswer(command: ArkletCommand, identity: BaseIdentity, detail: String)
     /// Transport-level failure (HTTP connect/status, MQTT publish refused).
     case transport(String)
+    /// The tunnel could not reach its broker within the timeout.
+    case notConnected
     /// The tunnel is shut down.
     case shutdown
     /// The calling task was cancelled.
@@ -23,6 +25,7 @@ public enum TunnelError: Error, Sendable, Hashable, CustomStringConvertible {
         case .invalidRequest(let detail): "invalid request: \(detail)"
         case .malformedAnswer(let command, let identity, let detail): "malformed \(command) answer from \(identity): \(detail)"
         case .transport(let detail): "transport error: \(detail)"
+        case .notConnected: "not connected"
         case .shutdown: "tunnel is shut down"
         case .cancelled: "cancelled"
         }
