@@ -23,7 +23,7 @@ public actor SimulatedArklet {
         public var key: BizKey?
     }
 
-    public let configuration: SimulatedBaseConfiguration
+    public nonisolated let configuration: SimulatedBaseConfiguration
     private let now: @Sendable () -> Date
     private var installed: [BizKey: InstalledBiz] = [:]
     private var running: Set<BizKey> = []
