@@ -65,6 +65,9 @@ public final class MQTTTunnel: Tunnel {
             onEventBufferFull: { counter.record(.eventBufferFull) })
     }
 
+    /// Commands awaiting an answer (diagnostics and tests).
+    package var pendingCommandCount: Int { state.withLock { $0.pending.ids.count } }
+
     /// Whether the broker connection is up and subscribed.
     public var isConnected: Bool { client.isConnected }
 

@@ -21,11 +21,11 @@ final class TestBroker: Sendable {
         self.directory = directory
     }
 
-    /// Starts a broker on a free port.
-    static func launch(extraConfiguration: String = "") async throws -> TestBroker {
+    /// Starts a broker on `port`, or on a free port.
+    static func launch(port: Int? = nil, extraConfiguration: String = "") async throws -> TestBroker {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("arklet-broker-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let broker = TestBroker(port: try freeLoopbackPort(), directory: directory)
+        let broker = TestBroker(port: try port ?? freeLoopbackPort(), directory: directory)
         let configuration = """
             listener \(broker.port) 127.0.0.1
             allow_anonymous true
