@@ -138,19 +138,23 @@ package final class MosquittoClient: Sendable {
         handle.withLock { current in
             if let current { _ = mosquitto_disconnect(current.pointer) }
         }
-        let finished = await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                await self.waitForExit()
-                return true
+        // Stopping usually happens because the caller was cancelled; an unstructured task keeps
+        // that cancellation from cutting the bounded wait short.
+        let finished = await Task {
+            await withTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    await self.waitForExit()
+                    return true
+                }
+                group.addTask {
+                    try? await Task.sleep(for: timeout)
+                    return false
+                }
+                let first = await group.next() ?? false
+                group.cancelAll()
+                return first
             }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
-        }
+        }.value
         if !finished {
             logger.warning("MQTT network thread did not stop in time; abandoning it",
                            metadata: ["client": "\(options.clientIdentifier)"])
