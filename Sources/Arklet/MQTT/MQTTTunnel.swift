@@ -232,9 +232,15 @@ public final class MQTTTunnel: Tunnel {
         } catch {
             throw .invalidRequest("\(biz.key) does not encode: \(error)")
         }
+        var logger = logger
+        logger[metadataKey: "vnode"] = "\(identity)"
+        logger[metadataKey: "biz"] = "\(biz.key)"
+        logger[metadataKey: "command"] = "\(command)"
+        logger.debug("sending biz operation")
         let answer = try await execute(command, correlation: .operation(identity, command, biz.key), to: identity,
                                        payload: payload, timeout: timeout)
         guard case .operationResult(_, let outcome) = answer else { throw Self.unexpected(answer, command, identity) }
+        logger.debug("biz operation answered", metadata: ["code": "\(outcome.code)", "message": "\(outcome.summary)"])
         return outcome
     }
 

@@ -130,10 +130,54 @@ struct MQTTRoundTripTests {
                 let seen = listener.received.filter { $0.topic.hasSuffix("/installBiz") }
                 return seen.count >= 3 ? seen : nil
             }
-            #expect(installs.allSatisfy { !$0.retained }, "commands are never retained")
             #expect(installs.allSatisfy { $0.payload == Array(#"{"bizName":"biz1","bizVersion":"0.0.1","bizUrl":"https://example.org/biz1-0.0.1-ark-biz.jar"}"#.utf8) })
             #expect(listener.received.contains { $0.topic.hasSuffix("/health") && $0.payload == Array("{}".utf8) })
             await listener.disconnect()
+
+            // Nothing was retained: a late subscriber gets only the retained marker we set ourselves.
+            let root = "koupleless_\(harness.env)/ghost"
+            let marker = RawClient(configuration: harness.configuration(clientID: "marker"))
+            try await marker.connect()
+            try marker.publish("\(root)/retainedMarker", Array("m".utf8), retain: true)
+            let late = RawClient(configuration: harness.configuration(clientID: "late"), subscriptions: ["\(root)/+"])
+            try await late.connect()
+            try await poll { late.received.contains { $0.topic.hasSuffix("/retainedMarker") } ? true : nil }
+            try marker.publish("\(root)/afterRetained", Array("x".utf8))
+            try await poll { late.received.contains { $0.topic.hasSuffix("/afterRetained") } ? true : nil }
+            #expect(late.received.map(\.topic).sorted() == ["\(root)/afterRetained", "\(root)/retainedMarker"],
+                    "commands are never retained")
+            try marker.publish("\(root)/retainedMarker", [], retain: true)
+            await marker.disconnect()
+            await late.disconnect()
+        }
+    }
+
+    @Test func clientIdentifierHasThePrefixForm() async throws {
+        try await withMQTTHarness { harness in
+            let log = harness.broker.directory.appendingPathComponent("mosquitto.log")
+            try await poll(what: "broker log line") {
+                let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+                return text.contains("as koupleless@@@controller") ? true : nil
+            }
+        }
+    }
+
+    @Test func manyBasesShareOneTunnel() async throws {
+        try await withMQTTHarness { harness in
+            let identities = (1...20).map { "many-\($0)" }
+            let bases = identities.map { harness.start(harness.makeBase($0)) }
+            for identity in identities {
+                try await harness.recorder.waitFor { if case .heartbeat(BaseIdentity(identity)!, _, _) = $0 { true } else { false } }
+            }
+            try await withThrowingTaskGroup(of: HealthReport.self) { group in
+                for identity in identities {
+                    group.addTask { try await harness.tunnel.health(of: BaseIdentity(identity)!) }
+                }
+                var answers = 0
+                for try await report in group where report.code == .success { answers += 1 }
+                #expect(answers == identities.count)
+            }
+            for base in bases { await base.stop() }
         }
     }
 

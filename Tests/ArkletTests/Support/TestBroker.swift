@@ -21,17 +21,24 @@ final class TestBroker: Sendable {
         self.directory = directory
     }
 
-    /// Starts a broker on `port`, or on a free port.
-    static func launch(port: Int? = nil, extraConfiguration: String = "") async throws -> TestBroker {
+    /// Starts a broker on `port`, or on a free port. `prepare` may write files into the broker's
+    /// directory first and returns configuration lines that refer to them.
+    static func launch(port: Int? = nil, allowAnonymous: Bool = true, extraConfiguration: String = "",
+                       prepare: (URL) throws -> String = { _ in "" }) async throws -> TestBroker {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("arklet-broker-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        // mosquitto started as root drops to the `mosquitto` user, which must be able to write its log here.
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o777])
+        try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: directory.path)
+        let prepared = try prepare(directory)
         let broker = TestBroker(port: try port ?? freeLoopbackPort(), directory: directory)
         let configuration = """
             listener \(broker.port) 127.0.0.1
-            allow_anonymous true
+            allow_anonymous \(allowAnonymous)
             persistence false
             log_dest file \(directory.appendingPathComponent("mosquitto.log").path)
             \(extraConfiguration)
+            \(prepared)
             """
         try configuration.write(to: broker.configurationFile, atomically: true, encoding: .utf8)
         try await broker.start()
