@@ -23,7 +23,8 @@ public struct MQTTConfiguration: Sendable, Hashable {
     public var clientID: String
     /// MQTT keep-alive.
     public var keepAlive: Duration
-    /// How long one connection attempt may take until CONNACK.
+    /// How long one connection attempt may wait for CONNACK and SUBACKs once the TCP (and TLS)
+    /// connection is up; the blocking TCP connect itself is bounded by the operating system.
     public var connectTimeout: Duration
     public var reconnectBackoff: ReconnectBackoff
     /// Larger incoming payloads are dropped unread.

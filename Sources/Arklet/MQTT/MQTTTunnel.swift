@@ -71,6 +71,9 @@ public final class MQTTTunnel: Tunnel {
     /// Whether the broker connection is up and subscribed.
     public var isConnected: Bool { client.isConnected }
 
+    /// Same as ``isConnected``.
+    public var isReady: Bool { client.isConnected }
+
     /// Runs the connection until the calling task is cancelled, then shuts down (bounded by
     /// ``MQTTTunnelOptions/shutdownTimeout``), fails pending commands with
     /// ``TunnelError/shutdown`` and finishes ``events``. Runs once.

@@ -14,6 +14,13 @@ public protocol Tunnel: Sendable {
     /// Default budgets used by the convenience overloads.
     var timeouts: CommandTimeouts { get }
 
+    /// Whether the tunnel can currently reach bases (MQTT: connected and subscribed); for readiness probes.
+    var isReady: Bool { get }
+
+    /// Runs the transport until the calling task is cancelled, then shuts down within a bounded
+    /// time and finishes ``events``. Call once, in a long-lived task (a `ServiceGroup` service).
+    func run() async throws(TunnelError)
+
     /// Whether ``batchInstall(_:on:timeout:)`` is available (HTTP only; MQTT bases batch-install
     /// in reaction to ``replyBaseline(_:to:timeout:)``).
     var supportsBatchInstall: Bool { get }

@@ -128,7 +128,7 @@ struct MQTTRoundTripTests {
             }
             let installs = try await poll { () -> [MQTTMessageSnapshot]? in
                 let seen = listener.received.filter { $0.topic.hasSuffix("/installBiz") }
-                return seen.count >= 3 ? seen : nil
+                return seen.count >= 2 ? seen : nil
             }
             #expect(installs.allSatisfy { $0.payload == Array(#"{"bizName":"biz1","bizVersion":"0.0.1","bizUrl":"https://example.org/biz1-0.0.1-ark-biz.jar"}"#.utf8) })
             #expect(listener.received.contains { $0.topic.hasSuffix("/health") && $0.payload == Array("{}".utf8) })
