@@ -81,10 +81,19 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .target(
+            name: "BaseSimulation",
+            dependencies: [
+                "Arklet",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "base-simulator",
             dependencies: [
                 "Arklet",
+                "BaseSimulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -108,8 +117,12 @@ let package = Package(
         ),
         .testTarget(
             name: "ArkletTests",
-            dependencies: ["Arklet"],
-            resources: [.copy("../Fixtures")],
+            dependencies: [
+                "Arklet",
+                "BaseSimulation",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,17 +1,148 @@
 import ArgumentParser
 import Arklet
+import BaseSimulation
+import Dispatch
+import Foundation
 import Logging
 
-/// `base-simulator`: simulated Koupleless bases speaking arklet over MQTT or HTTP.
+/// `base-simulator`: simulated Koupleless bases speaking arklet over MQTT (HTTP to come), for
+/// tests, benchmarks and demos.
 @main
 struct BaseSimulatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "base-simulator",
-        abstract: "Simulated Koupleless bases that speak the arklet protocol over MQTT or HTTP."
+        abstract: "Simulated Koupleless bases that speak the arklet protocol over MQTT or HTTP.",
+        discussion: """
+            Each simulated base behaves like a Java base running SOFAArk + arklet: it heart-beats, \
+            answers health and queryAllBiz, installs and uninstalls bizzes (taking --install-duration, \
+            failing with --install-failure-rate), deactivates the older version of a biz when a new one \
+            is installed (activate.new.module=true), refuses concurrent operations on one biz with a \
+            "conflict", and batch-installs its baseline.
+
+            MQTT settings come from the controller's environment variables: MQTT_BROKER (default \
+            test-broker), MQTT_PORT (1883), MQTT_USERNAME (test-username), MQTT_PASSWORD (empty), \
+            MQTT_CLIENT_PREFIX (koupleless), MQTT_CA_PATH / MQTT_CLIENT_CRT_PATH / MQTT_CLIENT_KEY_PATH \
+            (TLS), and ENV (dev), which must equal the controller's ENV. Each base connects as \
+            <MQTT_CLIENT_PREFIX>@@@<identity>.
+
+            Stop with SIGINT or SIGTERM.
+            """
     )
 
+    enum TunnelChoice: String, ExpressibleByArgument, CaseIterable {
+        case mqtt
+        case http
+    }
+
+    @Option(help: "Transport the bases speak: mqtt or http.")
+    var tunnel: TunnelChoice = .mqtt
+
+    @Option(help: "Number of bases to simulate.")
+    var bases: Int = 1
+
+    @Option(help: "Base identities are <prefix>-1 … <prefix>-N.")
+    var identityPrefix: String = "sim-base"
+
+    @Option(help: "Base application name reported in heartbeats (node label base.koupleless.io/name).")
+    var baseName: String = "base"
+
+    @Option(help: "Base application version reported in heartbeats.")
+    var baseVersion: String = "1.0.0"
+
+    @Option(help: "Cluster name reported in heartbeats; selects the baseline the controller answers.")
+    var clusterName: String = "default"
+
+    @Option(help: "HTTP only: arklet port of the first base; base i listens on port + i - 1.")
+    var arkletPort: Int = 1238
+
+    @Option(help: "HTTP only: controller endpoint the bases POST heartbeats to, e.g. http://127.0.0.1:7777.")
+    var heartbeatEndpoint: String?
+
+    @Option(help: "Seconds between heartbeats (arklet: 10 over MQTT, 12 over HTTP).")
+    var heartbeatInterval: Double?
+
+    @Option(help: "Milliseconds an install takes.")
+    var installDuration: Int = 500
+
+    @Option(help: "Probability (0…1) that an install fails.")
+    var installFailureRate: Double = 0
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        guard bases >= 1 else { throw ValidationError("--bases must be at least 1") }
+        guard (0...1).contains(installFailureRate) else { throw ValidationError("--install-failure-rate must be within 0…1") }
+        guard installDuration >= 0 else { throw ValidationError("--install-duration must not be negative") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+        guard (1...65_535).contains(arkletPort) else { throw ValidationError("--arklet-port must be a TCP port") }
+        if let heartbeatInterval, heartbeatInterval <= 0 { throw ValidationError("--heartbeat-interval must be positive") }
+        for index in 1...bases where !BaseIdentity.isValid(identity(index)) {
+            throw ValidationError("--identity-prefix gives the invalid identity \(identity(index).debugDescription)")
+        }
+    }
+
     func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
         let logger = Logger(label: "base-simulator")
-        logger.info("base-simulator starting")
+        switch tunnel {
+        case .mqtt:
+            try await runMQTT(logger: logger)
+        case .http:
+            throw ValidationError("--tunnel http is not available yet: the HTTP side of the simulator needs the libcurl client")
+        }
+    }
+
+    private func identity(_ index: Int) -> String { "\(identityPrefix)-\(index)" }
+
+    private func baseConfiguration(_ index: Int, defaultHeartbeat: Double) -> SimulatedBaseConfiguration {
+        SimulatedBaseConfiguration(
+            identity: BaseIdentity(identity(index))!, name: baseName, version: baseVersion, clusterName: clusterName,
+            heartbeatInterval: .milliseconds(Int64((heartbeatInterval ?? defaultHeartbeat) * 1000)),
+            installDuration: .milliseconds(installDuration), installFailureRate: installFailureRate)
+    }
+
+    private func runMQTT(logger: Logger) async throws {
+        let mqtt: MQTTConfiguration
+        do {
+            mqtt = try MQTTConfiguration.fromEnvironment()
+        } catch {
+            throw ValidationError(error.description)
+        }
+        logger.info("starting simulated MQTT bases", metadata: [
+            "bases": "\(bases)", "broker": "\(mqtt.broker):\(mqtt.port)", "env": "\(mqtt.env)",
+        ])
+        let simulated = (1...bases).map { index in
+            MQTTSimulatedBase(arklet: SimulatedArklet(configuration: baseConfiguration(index, defaultHeartbeat: 10)),
+                              mqtt: mqtt, logger: logger)
+        }
+        await runUntilSignalled {
+            await withDiscardingTaskGroup { group in
+                for base in simulated {
+                    group.addTask { await base.run() }
+                }
+            }
+        }
+        logger.info("simulated bases stopped")
+    }
+
+    /// Runs `work` until SIGINT or SIGTERM cancels it.
+    private func runUntilSignalled(_ work: @escaping @Sendable () async -> Void) async {
+        let task = Task { await work() }
+        let queue = DispatchQueue(label: "base-simulator.signals")
+        let sources = [SIGINT, SIGTERM].map { signalNumber in
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
+            source.setEventHandler { task.cancel() }
+            source.resume()
+            return source
+        }
+        await task.value
+        for source in sources { source.cancel() }
     }
 }
