@@ -46,8 +46,12 @@ public final class MQTTSimulatedBase: Sendable {
     /// Whether the base is connected and subscribed.
     public var isConnected: Bool { client.withLock { $0?.client.isConnected ?? false } }
 
-    /// Connects and behaves like an arklet until the calling task is cancelled.
-    public func run() async {
+    /// Connects and behaves like an arklet until the calling task is cancelled. Not re-entrant:
+    /// one `run()` at a time.
+    ///
+    /// - Parameter deactivatedHeartbeatOnExit: on cancellation, publish one `DEACTIVATED`
+    ///   heartbeat before disconnecting (the upstream Go mock does; a real arklet just goes silent).
+    public func run(deactivatedHeartbeatOnExit: Bool = false) async {
         let connection = MosquittoClient(
             options: .init(configuration: mqtt, clientIdentifier: mqtt.clientIdentifier,
                            subscriptions: topics.baseSubscriptions(for: identity)),
@@ -73,6 +77,7 @@ public final class MQTTSimulatedBase: Sendable {
             }
             group.cancelAll()
         }
+        if deactivatedHeartbeatOnExit { publishHeartbeat(state: "DEACTIVATED") }
         await connection.stop()
         client.withLock { $0 = nil }
     }

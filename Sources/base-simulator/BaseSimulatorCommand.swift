@@ -67,6 +67,9 @@ struct BaseSimulatorCommand: AsyncParsableCommand {
     @Option(help: "Probability (0…1) that an install fails.")
     var installFailureRate: Double = 0
 
+    @Flag(help: "On SIGINT/SIGTERM, send one DEACTIVATED heartbeat before leaving (like the upstream mock; real arklets go silent).")
+    var deactivateOnExit = false
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -117,6 +120,7 @@ struct BaseSimulatorCommand: AsyncParsableCommand {
         logger.info("starting simulated MQTT bases", metadata: [
             "bases": "\(bases)", "broker": "\(mqtt.broker):\(mqtt.port)", "env": "\(mqtt.env)",
         ])
+        let deactivateOnExit = deactivateOnExit
         let simulated = (1...bases).map { index in
             MQTTSimulatedBase(arklet: SimulatedArklet(configuration: baseConfiguration(index, defaultHeartbeat: 10)),
                               mqtt: mqtt, logger: logger)
@@ -124,7 +128,7 @@ struct BaseSimulatorCommand: AsyncParsableCommand {
         await runUntilSignalled {
             await withDiscardingTaskGroup { group in
                 for base in simulated {
-                    group.addTask { await base.run() }
+                    group.addTask { await base.run(deactivatedHeartbeatOnExit: deactivateOnExit) }
                 }
             }
         }

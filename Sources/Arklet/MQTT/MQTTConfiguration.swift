@@ -81,7 +81,12 @@ public struct MQTTConfiguration: Sendable, Hashable {
         if let path = value("MQTT_CA_PATH") { configuration.caPath = path }
         if let path = value("MQTT_CLIENT_CRT_PATH") { configuration.clientCertificatePath = path }
         if let path = value("MQTT_CLIENT_KEY_PATH") { configuration.clientKeyPath = path }
-        if let env = value("ENV") { configuration.env = env }
+        if let env = value("ENV") {
+            guard BaseIdentity.isValid(env) else {
+                throw ConfigurationError(variable: "ENV", value: env, expected: "usable in an MQTT topic level (no '/', '+', '#')")
+            }
+            configuration.env = env
+        }
         if let clientID = value("CLIENT_ID") { configuration.clientID = clientID }
         return configuration
     }

@@ -87,6 +87,24 @@ struct MQTTResilienceTests {
         }
     }
 
+    @Test func aLeavingMockBaseSaysDeactivated() async throws {
+        try await withMQTTHarness { harness in
+            let identity = BaseIdentity("base-d")!
+            let base = harness.makeBase("base-d")
+            _ = try await harness.startAndAwaitHeartbeat(base).stop()
+            let mark = harness.recorder.mark
+            let leaving = Task { await base.run(deactivatedHeartbeatOnExit: true) }
+            try await harness.recorder.waitFor(from: mark) { if case .heartbeat(identity, let s, _) = $0 { s.isActivated } else { false } }
+            leaving.cancel()
+            await leaving.value
+            let last = try await harness.recorder.waitFor(from: mark) {
+                if case .heartbeat(identity, let status, _) = $0 { !status.isActivated } else { false }
+            }
+            guard case .heartbeat(_, let status, _) = last else { return }
+            #expect(status.state == "DEACTIVATED")
+        }
+    }
+
     @Test func badMessagesAreDroppedWithACountedReason() async throws {
         try await withMQTTHarness { harness in
             let raw = RawClient(configuration: harness.configuration(clientID: "vandal"))

@@ -144,6 +144,7 @@ struct MQTTUnitTests {
         #expect(configuration.clientKeyPath == "/c.key")
         #expect(configuration.topics.root == "koupleless_prod")
         #expect(throws: ConfigurationError.self) { try MQTTConfiguration.fromEnvironment(["MQTT_PORT": "abc"]) }
+        #expect(throws: ConfigurationError.self) { try MQTTConfiguration.fromEnvironment(["ENV": "a/b"]) }
     }
 
     @Test func droppedMessageCounterCountsByReason() {

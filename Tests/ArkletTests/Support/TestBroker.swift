@@ -26,13 +26,16 @@ final class TestBroker: Sendable {
     static func launch(port: Int? = nil, allowAnonymous: Bool = true, extraConfiguration: String = "",
                        prepare: (URL) throws -> String = { _ in "" }) async throws -> TestBroker {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("arklet-broker-\(UUID().uuidString)")
-        // mosquitto started as root drops to the `mosquitto` user, which must be able to write its log here.
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o777])
         try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: directory.path)
         let prepared = try prepare(directory)
         let broker = TestBroker(port: try port ?? freeLoopbackPort(), directory: directory)
+        // Run as root, mosquitto switches to the `mosquitto` user, which may not be able to read
+        // the repository's TLS fixtures or the temporary directory; `user root` keeps it as is.
+        let user = geteuid() == 0 ? "user root" : ""
         let configuration = """
+            \(user)
             listener \(broker.port) 127.0.0.1
             allow_anonymous \(allowAnonymous)
             persistence false
