@@ -132,7 +132,7 @@ let package = Package(
 
         .testTarget(
             name: "KubeClientTests",
-            dependencies: ["KubeClient", "CurlHTTP"],
+            dependencies: ["KubeClient", "CurlHTTP", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
         .testTarget(
