@@ -1,5 +1,6 @@
 import KubeClient
 import Logging
+import Synchronization
 
 /// Keeps an `ObjectStore` in step with the API server: lists, then watches from the list's
 /// resourceVersion; re-watches from the last version seen when a watch ends; relists after
@@ -17,6 +18,11 @@ public final class Informer<Object: KubeResource>: Sendable {
     private let clock: any ControllerClock
     private let logger: Logger
     private let watchTimeout: ClosedRange<Int>
+    private let lists = Mutex(0)
+
+    /// How many complete lists this informer has made (the first, plus one per relist after
+    /// `410 Gone` or a failed list).
+    public var listCount: Int { lists.withLock { $0 } }
 
     public init(
         client: KubernetesClient, namespace: String? = nil, labelSelector: LabelSelector? = nil,
@@ -72,6 +78,7 @@ public final class Informer<Object: KubeResource>: Sendable {
             Object.self, namespace: namespace,
             options: ListOptions(labelSelector: labelSelector, fieldSelector: fieldSelector))
         let version = list.metadata.resourceVersion ?? ""
+        lists.withLock { $0 += 1 }
         let changes = store.replace(with: list.items, resourceVersion: version)
         for change in changes { handler(change) }
         logger.debug("listed", metadata: ["count": "\(list.items.count)", "resourceVersion": "\(version)"])

@@ -114,6 +114,10 @@ public final class KubeTestServer: Sendable {
     /// resourceVersion older than the current one answer 410 Expired (as after etcd compaction).
     public func compact() { store.compact() }
 
+    /// Ends every open watch stream cleanly, as an API server restart or a load balancer does;
+    /// clients watch again from the last resourceVersion they saw.
+    public func closeWatches() { store.endAllWatchers() }
+
     /// The current (latest) resourceVersion.
     public var currentResourceVersion: UInt64 { store.resourceVersion }
 

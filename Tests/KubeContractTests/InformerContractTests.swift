@@ -1,6 +1,7 @@
 import Foundation
 import KubeClient
 import KubeRuntime
+import KubeTestServer
 import Logging
 import Synchronization
 import Testing
@@ -59,5 +60,39 @@ func eventually(
             return
         }
         try await Task.sleep(for: .milliseconds(5))
+    }
+}
+
+/// Needs the test server's hooks (closing watches on demand), so it runs against the test server
+/// only; the Contract suites above cover the same 410 answers against any server.
+@Suite struct InformerRelistTests {
+    @Test func informerRelistsWhenItsResourceVersionIsCompactedAway() async throws {
+        try await ContractEnvironment.with { env in
+            guard let server = env.server else { return }
+            let store = ObjectStore<Pod>()
+            let informer = Informer(
+                client: env.client, namespace: env.namespace, labelSelector: LabelSelector(matching: ["app": "a"]),
+                store: store, logger: Logger(label: "informer"))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await informer.run() }
+                await store.waitUntilSynced()
+                #expect(informer.listCount == 1)
+                _ = try await env.client.create(modulePod("a1", namespace: env.namespace, node: nil, labels: ["app": "a"]))
+                try await eventually { store.get(namespace: env.namespace, name: "a1") != nil }
+                // Changes the informer does not select move the server's resourceVersion past the
+                // informer's last one; compaction then makes the informer's version unusable.
+                for index in 0..<3 {
+                    _ = try await env.client.create(modulePod("b\(index)", namespace: env.namespace, node: nil, labels: ["app": "b"]))
+                }
+                server.compact()
+                server.closeWatches()
+                try await eventually { informer.listCount == 2 }
+                #expect(store.list().compactMap(\.metadata.name) == ["a1"])
+                // And it keeps following changes after the relist.
+                _ = try await env.client.create(modulePod("a2", namespace: env.namespace, node: nil, labels: ["app": "a"]))
+                try await eventually { store.get(namespace: env.namespace, name: "a2") != nil }
+                group.cancelAll()
+            }
+        }
     }
 }
