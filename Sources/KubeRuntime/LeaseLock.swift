@@ -165,7 +165,10 @@ public struct LeaseHolder: Sendable {
         }
         if holding {
             do {
-                try await lock.release(namespace: namespace, name: name)
+                // The release must run although this task is cancelled: an unstructured task does
+                // not inherit the cancellation, and we wait for it, so nothing outlives `run`.
+                let (lock, namespace, name) = (lock, namespace, name)
+                try await Task { try await lock.release(namespace: namespace, name: name) }.value
                 logger.info("lease released", metadata: ["lease": "\(namespace)/\(name)"])
             } catch {
                 logger.info("lease release failed", metadata: ["lease": "\(namespace)/\(name)", "error": "\(error)"])
