@@ -23,6 +23,7 @@ public struct KubeTestServerConfiguration: Sendable {
     /// How long a watch without `timeoutSeconds` stays open (the real server uses 30–60 minutes).
     public var defaultWatchTimeout: Duration
 
+    /// Settings with the given token; everything else has test-friendly defaults.
     public init(
         token: String, host: String = "127.0.0.1", port: Int = 0, watchHistoryLimit: Int = 20_000,
         watcherQueueLimit: Int = 10_000, bookmarkInterval: Duration? = .seconds(60),
@@ -39,13 +40,26 @@ public struct KubeTestServerConfiguration: Sendable {
 }
 
 /// An in-process Kubernetes API server for tests: a real HTTP/1.1 server on loopback that answers
-/// like kube-apiserver v1.36 for pods, nodes, namespaces, events, services, leases, deployments and
-/// replicasets (CRUD, merge/strategic/JSON patches, status and scale subresources, graceful pod
-/// deletion, list with selectors and paging, watch with history replay, bookmarks and 410 Expired).
+/// like kube-apiserver v1.36 for core/v1 pods, nodes, namespaces, events and services,
+/// coordination.k8s.io/v1 leases and apps/v1 deployments and replicasets: create / get / list /
+/// update / merge, strategic-merge and JSON patch / delete, the `status` and `scale` subresources,
+/// graceful deletion of bound pods, finalizers, label and field selectors, `limit`/`continue` paging
+/// over a consistent snapshot, `resourceVersionMatch=Exact`, and watches (from a resourceVersion,
+/// with synthetic ADDED events, selector transitions, bookmarks, `timeoutSeconds`, 410 Expired).
 ///
-/// Known simplifications are listed in the module's README section of the final report: no
-/// admission webhooks, no managedFields, no garbage collector or other controllers, namespace
-/// deletion removes the namespace's objects at once, JSON bodies only.
+/// Known differences from a real kube-apiserver:
+/// - No admission webhooks, RBAC, server-side apply (`application/apply-patch+yaml` answers 415),
+///   `managedFields`, `dryRun`, YAML or protobuf bodies, or discovery endpoints.
+/// - Of the default admission plugins only these are reproduced: NamespaceLifecycle (404 for a
+///   missing namespace), Priority, DefaultTolerationSeconds, ServiceAccount (the account name,
+///   without the projected token volume), TaintNodesByCondition.
+/// - No controllers: deployments get no ReplicaSets or status, nothing garbage-collects by owner
+///   references, `propagationPolicy` is validated but otherwise ignored, and deleting a namespace
+///   deletes its objects at once (the namespace is answered as Terminating, then removed).
+/// - Validation covers names, labels, containers, deployment/replicaset selectors, pod spec
+///   immutability (without the diff the real message appends) and a few fields; not the full schema.
+/// - A watch with no `timeoutSeconds` lasts `defaultWatchTimeout` (the real server picks 30–60 min).
+/// - `Expect: 100-continue` is not answered (clients wait for their own timeout before sending the body).
 public final class KubeTestServer: Sendable {
     /// The port the server listens on.
     public let port: Int

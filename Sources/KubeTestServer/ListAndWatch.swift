@@ -12,7 +12,7 @@ struct ListOptions: Sendable {
     var resourceVersionMatch: String?
 }
 
-/// The opaque `continue` token: base64 of `{"v":"meta.k8s.io/v1","rv":N,"start":"<key>\u0000"}`,
+/// The opaque `continue` token: URL-safe, unpadded base64 of `{"v":"meta.k8s.io/v1","rv":N,"start":"<key>\u0000"}`,
 /// the same shape as the real server's.
 struct ContinueToken: Sendable {
     var resourceVersion: UInt64
@@ -20,7 +20,10 @@ struct ContinueToken: Sendable {
 
     var encoded: String {
         let json: JSONValue = ["v": "meta.k8s.io/v1", "rv": .int(Int64(resourceVersion)), "start": .string(start)]
+        // URL-safe base64 without padding (Go's base64.RawURLEncoding), so the token needs no escaping.
         return Data(JSONCodec.serialize(json)).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
     }
 
     init(resourceVersion: UInt64, start: String) {
