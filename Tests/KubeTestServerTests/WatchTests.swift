@@ -93,7 +93,7 @@ struct WatchTests {
     func bookmarks() async throws {
         try await withServer({ $0.bookmarkInterval = .milliseconds(100) }) { server, client in
             try await client.create("/api/v1/nodes", Fixtures.node("n1"))
-            let plain = try await client.watch("/api/v1/nodes?watch=1&resourceVersion=\(server.currentResourceVersion)&timeoutSeconds=1")
+            let plain = try await client.watch("/api/v1/nodes?watch=1&resourceVersion=\(server.currentResourceVersion)&timeoutSeconds=4")
             let watch = try await client.watch(
                 "/api/v1/nodes?watch=1&allowWatchBookmarks=true&resourceVersion=\(server.currentResourceVersion)")
             try await client.create("/api/v1/nodes", Fixtures.node("n2"))
