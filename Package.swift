@@ -102,6 +102,17 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "ModuleDeployments",
+            dependencies: [
+                "KubeClient",
+                "KubeRuntime",
+                "Arklet",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "ModuleControllerApp",
             dependencies: [
                 "KubeClient",
@@ -157,6 +168,12 @@ let package = Package(
                 "KubeClient",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ModuleDeploymentsTests",
+            dependencies: ["ModuleDeployments", "KubeClient", "KubeRuntime", "KubeTestServer", "Arklet",
+                .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .testTarget(
