@@ -40,13 +40,7 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
             guard !state.shuttingDown, !state.dirty.contains(key) else { return nil }
             state.dirty.insert(key)
             if state.processing.contains(key) { return nil }
-            if let waiter = state.waiters.popFirst() {
-                state.dirty.remove(key)
-                state.processing.insert(key)
-                return waiter.continuation
-            }
-            state.queue.append(key)
-            return nil
+            return Self.dispatch(key, &state)
         }
         waiter?.resume(returning: key)
     }
@@ -119,15 +113,20 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
         let waiter = state.withLock { state -> CheckedContinuation<Key?, Never>? in
             state.processing.remove(key)
             guard state.dirty.contains(key), !state.shuttingDown else { return nil }
-            if let waiter = state.waiters.popFirst() {
-                state.dirty.remove(key)
-                state.processing.insert(key)
-                return waiter.continuation
-            }
-            state.queue.append(key)
-            return nil
+            return Self.dispatch(key, &state)
         }
         waiter?.resume(returning: key)
+    }
+
+    /// Hands a dirty key to a parked worker (returned, to resume outside the lock) or queues it.
+    private static func dispatch(_ key: Key, _ state: inout State) -> CheckedContinuation<Key?, Never>? {
+        if let waiter = state.waiters.popFirst() {
+            state.dirty.remove(key)
+            state.processing.insert(key)
+            return waiter.continuation
+        }
+        state.queue.append(key)
+        return nil
     }
 
     /// Keys waiting (not counting those being processed or delayed).

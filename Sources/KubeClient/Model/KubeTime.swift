@@ -1,38 +1,15 @@
 import Foundation
 
-/// A Kubernetes `Time` (RFC 3339, whole seconds, e.g. `creationTimestamp`). Decodes RFC 3339 with or
-/// without fractional seconds and with any offset; encodes in UTC with whole seconds, as the API does.
-public struct KubeTime: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
-    public var date: Date
-
-    public init(_ date: Date) { self.date = date }
-
-    public static func < (lhs: KubeTime, rhs: KubeTime) -> Bool { lhs.date < rhs.date }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let text = try container.decode(String.self)
-        guard let date = RFC3339.parse(text) else {
-            throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an RFC 3339 time: \(text)")
-        }
-        self.date = date
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(RFC3339.format(date, fractionalDigits: 0))
-    }
-
-    public var description: String { RFC3339.format(date, fractionalDigits: 0) }
+/// A timestamp written as RFC 3339 text with a fixed number of fractional digits; decoding accepts
+/// RFC 3339 with or without fractional seconds and with any offset.
+public protocol RFC3339Timestamp: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
+    static var fractionalDigits: Int { get }
+    var date: Date { get }
+    init(_ date: Date)
 }
 
-/// A Kubernetes `MicroTime` (RFC 3339 with six fractional digits, e.g. a Lease's `renewTime`).
-public struct KubeMicroTime: Sendable, Hashable, Comparable, Codable, CustomStringConvertible {
-    public var date: Date
-
-    public init(_ date: Date) { self.date = date }
-
-    public static func < (lhs: KubeMicroTime, rhs: KubeMicroTime) -> Bool { lhs.date < rhs.date }
+extension RFC3339Timestamp {
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.date < rhs.date }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
@@ -40,15 +17,29 @@ public struct KubeMicroTime: Sendable, Hashable, Comparable, Codable, CustomStri
         guard let date = RFC3339.parse(text) else {
             throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an RFC 3339 time: \(text)")
         }
-        self.date = date
+        self.init(date)
     }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
-        try container.encode(RFC3339.format(date, fractionalDigits: 6))
+        try container.encode(description)
     }
 
-    public var description: String { RFC3339.format(date, fractionalDigits: 6) }
+    public var description: String { RFC3339.format(date, fractionalDigits: Self.fractionalDigits) }
+}
+
+/// A Kubernetes `Time` (whole seconds in UTC, e.g. `creationTimestamp`).
+public struct KubeTime: RFC3339Timestamp {
+    public static let fractionalDigits = 0
+    public var date: Date
+    public init(_ date: Date) { self.date = date }
+}
+
+/// A Kubernetes `MicroTime` (six fractional digits, e.g. a Lease's `renewTime`).
+public struct KubeMicroTime: RFC3339Timestamp {
+    public static let fractionalDigits = 6
+    public var date: Date
+    public init(_ date: Date) { self.date = date }
 }
 
 /// RFC 3339 parsing and formatting without shared formatter state.
