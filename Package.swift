@@ -82,6 +82,17 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "VirtualKubelet",
+            dependencies: [
+                "KubeClient",
+                "KubeRuntime",
+                "Arklet",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "BaseSimulation",
             dependencies: [
                 "Arklet",
@@ -135,6 +146,19 @@ let package = Package(
             dependencies: [
                 "KubeTestServer",
                 "KubeClient",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "VirtualKubeletTests",
+            dependencies: [
+                "VirtualKubelet",
+                "KubeTestServer",
+                "KubeClient",
+                "KubeRuntime",
+                "Arklet",
+                "BaseSimulation",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
