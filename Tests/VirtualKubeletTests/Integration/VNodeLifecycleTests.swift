@@ -67,17 +67,26 @@ import Testing
     @Test func aDeactivatedHeartbeatMakesTheNodeNotReadyAtOnce() async throws {
         try await ControllerHarness.with { harness in
             let controller = try await harness.startController(harness.configuration {
-                // Only heartbeats keep this base alive; health answers would reopen it.
+                // Only heartbeats keep this base alive; health answers would reopen it. Silence alone
+                // would take 10 s to show, so NotReady within 5 s comes from the heartbeat.
                 $0.healthPollInterval = .seconds(600)
+                $0.unreachableAfter = .seconds(10)
+                $0.deadAfter = .seconds(12)
             })
             let base = try await harness.startReadyBase("base-1") { $0.heartbeatInterval = .seconds(600) }
+            try await waitFor("first health answer applied") {
+                try await harness.node("base-1")?.status?.capacity?["memory"] != nil ? true : nil
+            }
             base.base.publishHeartbeat(state: "DEACTIVATED")
-            let node = try await waitFor("node NotReady", timeout: .seconds(2.5)) {
+            let node = try await waitFor("node NotReady", timeout: .seconds(5)) {
                 let node = try await harness.node("base-1")
                 return node?.status?.condition("Ready")?.status == "False" ? node : nil
             }
             #expect(node.status?.condition("Ready")?.reason == "BaseDeactivated")
-            try await waitFor("node deleted") { try await harness.node("base-1") == nil ? true : nil }
+            try await waitFor("node and lease deleted", timeout: .seconds(30)) {
+                let node = try await harness.node("base-1"), lease = try await harness.lease("base-1")
+                return node == nil && lease == nil ? true : nil
+            }
             await base.stop()
             await controller.stop()
         }
