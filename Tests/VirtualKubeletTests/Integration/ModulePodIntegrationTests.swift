@@ -112,3 +112,52 @@ import Testing
         }
     }
 }
+
+/// Changes that come from users and operators rather than from the base.
+@Suite(.serialized) struct ModuleChangeIntegrationTests {
+    let biz1 = BizKey(name: "biz1", version: "1.0.0")
+
+    @Test func anImageChangedInPlaceIsUninstalledThenInstalledFromTheNewURL() async throws {
+        try await ControllerHarness.with { harness in
+            let controller = try await harness.startController(harness.configuration())
+            let base = try await harness.startReadyBase("base-1")
+            try await harness.createPod("app", on: "base-1", bizzes: [("biz1", "1.0.0")])
+            try await harness.waitForPod("app", ready: true)
+            let newURL = "https://repo.example/biz1-1.0.0-hotfix-ark-biz.jar"
+            _ = try await harness.client.patch(
+                Pod.self, namespace: "default", name: "app",
+                patch: .json([.replace("/spec/containers/0/image", .string(newURL))]))
+            try await waitFor("reinstalled from the new URL") {
+                let bizzes = await base.arklet.bizzes
+                return bizzes.map(\.model.bizUrl) == [newURL] && bizzes.map(\.state) == [.activated] ? true : nil
+            }
+            #expect(await base.arklet.count(of: .uninstallBiz, key: biz1) == 1)
+            #expect(await base.arklet.count(of: .installBiz, key: biz1) == 2)
+            let pod = try await waitFor("pod Ready with the new image") { () -> Pod? in
+                let pod = try await harness.pod("app")
+                return PodStatusModel.isReady(pod?.status) && pod?.status?.containerStatuses?.first?.image == newURL ? pod : nil
+            }
+            #expect(pod.status?.phase == "Running")
+            await base.stop()
+            await controller.stop()
+        }
+    }
+
+    @Test func anOrphanedBizIsUninstalledAfterTheGracePeriodAndAWantedOneIsKept() async throws {
+        try await ControllerHarness.with { harness in
+            let controller = try await harness.startController(harness.configuration { $0.orphanGracePeriod = .seconds(2) })
+            let base = try await harness.startReadyBase("base-1")
+            try await harness.createPod("app", on: "base-1", bizzes: [("biz1", "1.0.0")])
+            try await harness.waitForPod("app", ready: true)
+            let stray = BizModel(bizName: "stray", bizVersion: "0.1", bizUrl: "https://repo.example/stray.jar")
+            _ = await base.arklet.install(stray)
+            try await waitFor("orphan uninstalled", timeout: .seconds(15)) {
+                await base.arklet.bizStates[stray.key] == nil ? true : nil
+            }
+            #expect(await base.arklet.bizStates == [biz1: .activated])
+            #expect(await base.arklet.count(of: .uninstallBiz, key: biz1) == 0)
+            await base.stop()
+            await controller.stop()
+        }
+    }
+}
