@@ -15,6 +15,8 @@ final class BaseEventRouter: Sendable {
     private let clock: any ControllerClock
     private let logger: Logger
     private let refused = Mutex<Set<String>>([])
+    /// Baseline queries of bases whose vnode does not exist yet (the arklet asks before its first heartbeat).
+    private let earlyBaselines = Mutex<[String: BaseMetadata]>([:])
 
     init(configuration: VirtualKubeletConfiguration, registry: VNodeRegistry, leases: LeaseKeeper,
          queue: WorkQueue<String>, clock: any ControllerClock, logger: Logger) {
@@ -67,6 +69,9 @@ final class BaseEventRouter: Sendable {
                     record.refresh(at: now)
                 }
                 if created {
+                    if let metadata = earlyBaselines.withLock({ $0.removeValue(forKey: key) }) {
+                        registry.update(key) { $0.pendingBaseline = metadata }
+                    }
                     logger.info("base discovered", metadata: ["vnode": "\(key)", "tunnel": "\(via)",
                                                              "ip": "\(status.localIP)"])
                     leases.track(key)
@@ -90,9 +95,13 @@ final class BaseEventRouter: Sendable {
             }
         case .batchInstallResult:
             registry.update(key) { $0.bizListWanted = true }
-        case .baselineQuery:
-            logger.debug("baseline query left to the module deployment controller", metadata: ["vnode": "\(key)"])
-            return
+        case .baselineQuery(_, let metadata):
+            if registry.update(key, { $0.pendingBaseline = metadata }) == nil {
+                earlyBaselines.withLock { pending in
+                    if pending.count > 10_000 { pending.removeAll() }
+                    pending[key] = metadata
+                }
+            }
         }
         if registry.contains(key) { queue.add(key) }
     }

@@ -40,7 +40,8 @@ public final class VirtualKubeletController: Sendable {
 
     /// - Throws: ``VirtualKubeletConfigurationError`` when a setting cannot work, or when no tunnel is given.
     public init(configuration: VirtualKubeletConfiguration, client: KubernetesClient, tunnels: [any Tunnel],
-                clock: any ControllerClock = SystemClock(), logger: Logger) throws(VirtualKubeletConfigurationError) {
+                clock: any ControllerClock = SystemClock(), baselines: (any BaselineProvider)? = nil,
+                logger: Logger) throws(VirtualKubeletConfigurationError) {
         try configuration.validate()
         guard !tunnels.isEmpty else {
             throw VirtualKubeletConfigurationError(setting: "tunnels",
@@ -96,7 +97,8 @@ public final class VirtualKubeletController: Sendable {
                                  clock: clock, logger: logger)
         reconciler = VNodeReconciler(.init(
             configuration: configuration, client: client, registry: registry, pods: pods, nodes: nodeInformer.store,
-            tunnels: tunnels, runner: runner, leases: leases, events: events, queue: queue, clock: clock, logger: logger))
+            tunnels: tunnels, runner: runner, leases: leases, events: events, baselines: baselines, queue: queue,
+            clock: clock, logger: logger))
     }
 
     /// Ready once the caches have synced, the existing vnodes were adopted and every tunnel can reach

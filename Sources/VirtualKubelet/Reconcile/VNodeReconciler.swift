@@ -21,6 +21,7 @@ final class VNodeReconciler: Sendable {
         var runner: CommandRunner
         var leases: LeaseKeeper
         var events: EventRecorder
+        var baselines: (any BaselineProvider)?
         var queue: WorkQueue<String>
         var clock: any ControllerClock
         var logger: Logger
@@ -55,6 +56,7 @@ final class VNodeReconciler: Sendable {
         let reachability = record.reachability(now: now, unreachableAfter: configuration.unreachableAfter)
         try await upkeepNode(record, reachability: reachability, logger: logger)
         startPolls(name)
+        answerBaseline(name, logger: logger)
 
         let pods = deps.pods.pods(on: name).filter(ModulePod.isModulePod)
         track(pods, on: name)
@@ -202,6 +204,30 @@ final class VNodeReconciler: Sendable {
                 registry.update(name) { $0.bizListPollInFlight = false }
                 queue.add(name)
             }
+        }
+    }
+
+    /// Answers a pending baseline query once, from the provider, and remembers the baseline's keys.
+    private func answerBaseline(_ name: String, logger: Logger) {
+        guard let provider = deps.baselines,
+              let (metadata, record) = deps.registry.update(name, { record -> (BaseMetadata, VNodeRecord)? in
+                  guard let metadata = record.pendingBaseline else { return nil }
+                  record.pendingBaseline = nil
+                  return (metadata, record)
+              }) ?? nil
+        else { return }
+        let tunnel = deps.tunnels[record.tunnel]
+        let registry = deps.registry, queue = deps.queue
+        deps.runner.submit {
+            do {
+                let bizzes = try await provider.baseline(for: metadata)
+                registry.update(name) { $0.baselineKeys = Set(bizzes.map(\.key)) }
+                try await tunnel.replyBaseline(bizzes, to: record.name.identity)
+                logger.info("baseline answered", metadata: ["bizzes": "\(bizzes.map(\.key.description))"])
+            } catch {
+                logger.warning("baseline not answered", metadata: ["error": "\(error)"])
+            }
+            queue.add(name)
         }
     }
 

@@ -50,6 +50,8 @@ public struct VNodeRecord: Sendable {
     public var orphanSince: [BizKey: Duration] = [:]
     /// When each terminating pod (by UID) was first seen terminating.
     public var deletionSeen: [String: Duration] = [:]
+    /// A baseline query not answered yet (answered by the owner).
+    public var pendingBaseline: BaseMetadata?
     /// Keys of the base's baseline, never treated as orphans.
     public var baselineKeys: Set<BizKey> = []
     /// Our last status write per pod UID: the resourceVersion it was based on and the status written.

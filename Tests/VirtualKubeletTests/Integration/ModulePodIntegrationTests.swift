@@ -2,6 +2,7 @@ import Arklet
 import BaseSimulation
 import Foundation
 import KubeClient
+import Synchronization
 import Testing
 @testable import VirtualKubelet
 
@@ -156,6 +157,42 @@ import Testing
             }
             #expect(await base.arklet.bizStates == [biz1: .activated])
             #expect(await base.arklet.count(of: .uninstallBiz, key: biz1) == 0)
+            await base.stop()
+            await controller.stop()
+        }
+    }
+}
+
+/// A fixed baseline that counts how often it was asked.
+final class FixedBaseline: BaselineProvider {
+    let bizzes: [BizModel]
+    private let asked = Mutex(0)
+
+    init(_ bizzes: [BizModel]) { self.bizzes = bizzes }
+
+    var askCount: Int { asked.withLock { $0 } }
+
+    func baseline(for metadata: BaseMetadata) async throws -> [BizModel] {
+        asked.withLock { $0 += 1 }
+        return bizzes
+    }
+}
+
+@Suite(.serialized) struct BaselineIntegrationTests {
+    @Test func aBaseAskingForItsBaselineIsAnsweredOnceAndItsBizzesAreNoOrphans() async throws {
+        try await ControllerHarness.with { harness in
+            let biz = BizModel(bizName: "shared", bizVersion: "1.0", bizUrl: "https://repo.example/shared.jar")
+            let provider = FixedBaseline([biz])
+            let controller = try await harness.startController(harness.configuration { $0.orphanGracePeriod = .seconds(1) },
+                                                               baselines: provider)
+            let base = try await harness.startReadyBase("base-1")
+            try await waitFor("baseline installed") { await base.arklet.bizStates[biz.key] == .activated ? true : nil }
+            // Several orphan grace periods later it is still there, and the baseline was asked for once.
+            let polls = await base.arklet.count(of: .queryAllBiz)
+            try await waitFor("three more biz list polls") { await base.arklet.count(of: .queryAllBiz) >= polls + 3 ? true : nil }
+            #expect(await base.arklet.bizStates[biz.key] == .activated)
+            #expect(await base.arklet.count(of: .uninstallBiz) == 0)
+            #expect(provider.askCount == 1)
             await base.stop()
             await controller.stop()
         }

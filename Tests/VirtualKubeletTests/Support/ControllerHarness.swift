@@ -90,13 +90,14 @@ final class ControllerHarness: Sendable {
     }
 
     /// Starts a controller with its own tunnel; waits until it is ready.
-    func startController(_ configuration: VirtualKubeletConfiguration) async throws -> RunningController {
+    func startController(_ configuration: VirtualKubeletConfiguration,
+                         baselines: (any BaselineProvider)? = nil) async throws -> RunningController {
         let tunnel = MQTTTunnel(
             configuration: mqttConfiguration(clientID: configuration.clientID),
             options: MQTTTunnelOptions(timeouts: .uniform(.seconds(5)), resendInterval: .seconds(1), shutdownTimeout: .seconds(3)),
             logger: TestLogging.logger("tunnel"))
         let controller = try VirtualKubeletController(configuration: configuration, client: client, tunnels: [tunnel],
-                                                      logger: TestLogging.logger("controller"))
+                                                      baselines: baselines, logger: TestLogging.logger("controller"))
         // Owned by the returned value and awaited by `stop()`: the controller lives as long as the test wants.
         let task = Task {
             await withDiscardingTaskGroup { group in
