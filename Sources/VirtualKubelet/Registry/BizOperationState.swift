@@ -3,6 +3,7 @@ import Foundation
 
 /// A command to a base that has been sent and not yet answered.
 public struct BizOperation: Sendable, Hashable {
+    /// Which command was sent.
     public enum Kind: String, Sendable, Hashable {
         case install, uninstall
     }
