@@ -84,9 +84,30 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "VirtualKubelet",
+            dependencies: [
+                "KubeClient",
+                "KubeRuntime",
+                "Arklet",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
             name: "BaseSimulation",
             dependencies: [
                 "Arklet",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "kube-test-server",
+            dependencies: [
+                "KubeTestServer",
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -115,6 +136,8 @@ let package = Package(
         .target(
             name: "ModuleControllerApp",
             dependencies: [
+                "VirtualKubelet",
+                "ModuleDeployments",
                 "KubeClient",
                 "KubeRuntime",
                 "Arklet",
@@ -174,6 +197,19 @@ let package = Package(
             name: "ModuleDeploymentsTests",
             dependencies: ["ModuleDeployments", "KubeClient", "KubeRuntime", "KubeTestServer", "Arklet",
                 .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "VirtualKubeletTests",
+            dependencies: [
+                "VirtualKubelet",
+                "KubeTestServer",
+                "KubeClient",
+                "KubeRuntime",
+                "Arklet",
+                "BaseSimulation",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

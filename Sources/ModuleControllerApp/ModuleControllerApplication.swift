@@ -4,9 +4,11 @@ import KubeClient
 import KubeRuntime
 import Logging
 import Metrics
+import ModuleDeployments
 import Prometheus
 import ServiceLifecycle
 import UnixSignals
+import VirtualKubelet
 
 /// The whole controller process: Kubernetes client, tunnels, probes and metrics, run as one
 /// `ServiceGroup` that shuts down gracefully on SIGTERM/SIGINT.
@@ -51,10 +53,24 @@ public struct ModuleControllerApplication: Sendable {
                 expected: "supported by this build yet: the HTTP tunnel is not wired in; use ENABLE_MQTT_TUNNEL=true")
         }
 
+        let baselines = DeploymentBaselines(client: client, env: settings.env, logger: logger)
+        let controller = try VirtualKubeletController(
+            configuration: VirtualKubeletConfiguration(
+                env: settings.env, clientID: settings.clientID, workerCount: settings.workerCount),
+            client: client, tunnels: tunnels, baselines: baselines, logger: logger)
+
         let readiness: ReadinessCheck = { [tunnels] in
-            tunnels.filter { !$0.isReady }.map { "\($0.kind) tunnel not connected" }
+            var reasons = tunnels.filter { !$0.isReady }.map { "\($0.kind) tunnel not connected" }
+            if !controller.isSynced { reasons.append("caches not synced") }
+            return reasons
         }
         var services: [any ServiceLifecycle.Service] = tunnels.map { TunnelService(tunnel: $0) }
+        services.append(RunLoopService { await controller.run() })
+        services.append(RunLoopService { await baselines.informer.run() })
+        if settings.enableModuleReplicasSync {
+            let peers = PeerReplicaController(client: client, env: settings.env, logger: logger)
+            services.append(RunLoopService { await peers.run() })
+        }
         services.append(ObservabilityServer.health(port: settings.healthPort, readiness: readiness, logger: logger))
         services.append(ObservabilityServer.metrics(port: settings.metricsPort, registry: registry, logger: logger))
         let group = ServiceGroup(

@@ -1,0 +1,140 @@
+import Foundation
+import KubeClient
+import KubeRuntime
+import Logging
+
+/// Holds the Leases of vnodes (`kube-node-lease/vnode.<id>.<env>`): one work queue of vnode names
+/// whose delayed adds are the single shared timer for every renewal, a couple of workers, standard
+/// lease semantics from `LeaseLock` (create, renew, take over once expired). Every gain or loss of
+/// ownership is written to the registry and announced through `onChange`, so the vnode's reconcile
+/// starts or stops acting. Renewals are jittered so that many vnodes do not renew in lockstep.
+final class LeaseKeeper: Sendable {
+    private let lock: LeaseLock
+    private let registry: VNodeRegistry
+    private let configuration: VirtualKubeletConfiguration
+    private let queue: WorkQueue<String>
+    private let clock: any ControllerClock
+    private let logger: Logger
+    private let onChange: @Sendable (String) -> Void
+
+    init(client: KubernetesClient, registry: VNodeRegistry, configuration: VirtualKubeletConfiguration,
+         clock: any ControllerClock, logger: Logger, onChange: @escaping @Sendable (String) -> Void) {
+        lock = LeaseLock(client: client, identity: configuration.clientID, leaseDuration: configuration.leaseDuration,
+                         clock: clock)
+        self.registry = registry
+        self.configuration = configuration
+        queue = WorkQueue(clock: clock, baseDelay: .milliseconds(200), maxDelay: configuration.leaseRenewInterval)
+        self.clock = clock
+        self.logger = logger
+        self.onChange = onChange
+    }
+
+    var labels: [String: String] {
+        [KouplelessKeys.env: configuration.env, KouplelessKeys.component: KouplelessKeys.leaseComponent]
+    }
+
+    /// Starts keeping the lease of a vnode (idempotent).
+    func track(_ name: String) {
+        queue.add(name)
+    }
+
+    /// Renews leases until cancelled.
+    func run(workers: Int = 2) async {
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.queue.run() }
+            for _ in 0..<max(1, workers) {
+                group.addTask {
+                    while let name = await self.queue.next() {
+                        await self.keep(name)
+                        self.queue.done(name)
+                    }
+                }
+            }
+        }
+    }
+
+    private func keep(_ name: String) async {
+        guard let record = registry.record(name) else {
+            queue.forget(name)
+            return
+        }
+        let now = clock.now
+        let owned = record.isOwned(now: now, leaseDuration: configuration.leaseDuration)
+        guard owned || record.mayAcquire else {
+            queue.add(name, after: jittered(configuration.leaseRenewInterval))
+            return
+        }
+        var logger = logger
+        logger[metadataKey: "vnode"] = "\(name)"
+        do {
+            let outcome = try await lock.acquireOrRenew(namespace: KouplelessKeys.nodeLeaseNamespace, name: name,
+                                                        labels: labels)
+            queue.forget(name)
+            let after = clock.now
+            switch outcome {
+            case .held(_, let acquired):
+                let gained = registry.update(name) { $0.leaseHeld(at: after, leaseDuration: configuration.leaseDuration) } ?? false
+                if gained {
+                    logger.info("vnode lease held: this replica now owns the vnode", metadata: ["acquired": "\(acquired)"])
+                    onChange(name)
+                }
+                queue.add(name, after: jittered(configuration.leaseRenewInterval))
+            case .heldByOther(let holder, let expiresAt):
+                let lost = registry.update(name) {
+                    $0.leaseHeldByOther(holder, now: after, leaseDuration: configuration.leaseDuration)
+                } ?? false
+                if lost {
+                    logger.warning("vnode lease taken by another replica: this replica stops acting for it",
+                                   metadata: ["holder": "\(holder)"])
+                    onChange(name)
+                }
+                let remaining = expiresAt.timeIntervalSince(clock.wallNow)
+                let wait = min(configuration.leaseRenewInterval, .milliseconds(max(100, Int(remaining * 1000) + 100)))
+                queue.add(name, after: jittered(wait))
+            }
+        } catch {
+            logger.info("vnode lease attempt failed; retrying", metadata: ["error": "\(error)"])
+            let stillOwned = registry.record(name)?.isOwned(now: clock.now, leaseDuration: configuration.leaseDuration) ?? false
+            if owned, !stillOwned { onChange(name) }
+            queue.addRateLimited(name)
+        }
+    }
+
+    /// Up to ±10 % of `duration`, so that renewals spread out.
+    private func jittered(_ duration: Duration) -> Duration {
+        let spread = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        return .milliseconds(Int(spread * 1000 * Double.random(in: 0.9...1.0)))
+    }
+
+    /// Gives up every lease this replica holds, so that another replica can take the vnodes at once.
+    func releaseAll() async {
+        let names = registry.ownedNames(now: clock.now, leaseDuration: configuration.leaseDuration)
+        await withDiscardingTaskGroup { group in
+            for name in names {
+                group.addTask {
+                    do {
+                        try await self.lock.release(namespace: KouplelessKeys.nodeLeaseNamespace, name: name)
+                        self.registry.update(name) { $0.ownership = .unknown }
+                        self.logger.info("vnode lease released", metadata: ["vnode": "\(name)"])
+                    } catch {
+                        self.logger.warning("vnode lease not released", metadata: ["vnode": "\(name)", "error": "\(error)"])
+                    }
+                }
+            }
+        }
+    }
+
+    /// Deletes a vnode's Lease (its base is dead) and stops keeping it.
+    func delete(_ name: String) async throws {
+        queue.forget(name)
+        do {
+            try await lock.client.delete(Lease.self, namespace: KouplelessKeys.nodeLeaseNamespace, name: name)
+        } catch let error as KubeAPIError where error.isNotFound {
+            return
+        }
+    }
+
+    func shutDown() {
+        queue.shutDown()
+    }
+}
