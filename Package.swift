@@ -77,6 +77,7 @@ let package = Package(
             dependencies: [
                 "CMosquitto",
                 "CCurl",
+                "CurlHTTP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -87,6 +88,8 @@ let package = Package(
             name: "BaseSimulation",
             dependencies: [
                 "Arklet",
+                "CurlHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -140,6 +143,7 @@ let package = Package(
             dependencies: [
                 "Arklet",
                 "BaseSimulation",
+                "CurlHTTP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
