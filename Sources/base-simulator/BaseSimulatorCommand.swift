@@ -59,8 +59,8 @@ struct BaseSimulatorCommand: AsyncParsableCommand {
     @Option(help: "IP address the bases report as localIP; over HTTP the controller sends commands to it.")
     var localIP: String = "127.0.0.1"
 
-    @Option(help: "Host name the bases report as localHostName.")
-    var localHostName: String = ProcessInfo.processInfo.hostName
+    @Option(help: "Host name the bases report as localHostName (default: this machine's host name).")
+    var localHostName: String?
 
     @Option(help: "Base application name reported in heartbeats (node label base.koupleless.io/name).")
     var baseName: String = "base"
@@ -106,7 +106,8 @@ struct BaseSimulatorCommand: AsyncParsableCommand {
         guard (0...1).contains(installFailureRate) else { throw ValidationError("--install-failure-rate must be within 0…1") }
         guard installDuration >= 0 else { throw ValidationError("--install-duration must not be negative") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
-        guard arkletPort == 0 || (1...65_535).contains(arkletPort + baseCount - 1) && arkletPort > 0 else {
+        let lastPort = arkletPort + baseCount - 1
+        guard arkletPort == 0 || (arkletPort >= 1 && lastPort <= 65_535) else {
             throw ValidationError("--arklet-port must leave a TCP port for each of the \(baseCount) bases, or be 0")
         }
         if tunnel == .http, let heartbeatEndpoint {
@@ -143,7 +144,7 @@ struct BaseSimulatorCommand: AsyncParsableCommand {
     private func baseConfiguration(_ index: Int, defaultHeartbeat: Double) -> SimulatedBaseConfiguration {
         SimulatedBaseConfiguration(
             identity: BaseIdentity(identity(index))!, name: baseName, version: baseVersion, clusterName: clusterName,
-            localIP: localIP, localHostName: localHostName,
+            localIP: localIP, localHostName: localHostName ?? ProcessInfo.processInfo.hostName,
             heartbeatInterval: .milliseconds(Int64((heartbeatInterval ?? defaultHeartbeat) * 1000)),
             installDuration: .milliseconds(installDuration), installFailureRate: installFailureRate)
     }
