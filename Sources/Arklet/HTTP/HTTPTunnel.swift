@@ -2,6 +2,7 @@ import CurlHTTP
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import Synchronization
 
 /// The controller's HTTP tunnel to its bases (reference §2).
@@ -100,8 +101,10 @@ public final class HTTPTunnel: Tunnel {
     /// waiting baseline queries with `[]` and finishes ``events``. Runs once. Throws
     /// ``TunnelError/transport(_:)`` when the port cannot be bound.
     ///
-    /// Shutdown is bounded: cancellation reaches every request handler (they are child tasks of
-    /// the server), and the only handler that waits — a baseline query — answers `[]` at once.
+    /// Shutdown is graceful and bounded: new connections are refused at once, baseline queries
+    /// waiting for ``replyBaseline(_:to:timeout:)`` are answered `[]`, other requests in progress
+    /// are answered, and whatever is still running after ``HTTPTunnelOptions/shutdownGracePeriod``
+    /// is cancelled.
     ///
     /// Commands already in flight are not cancelled (they belong to their callers' tasks); their
     /// results are no longer yielded as events, and new commands fail with ``TunnelError/shutdown``.
@@ -117,11 +120,7 @@ public final class HTTPTunnel: Tunnel {
             "listen": "\(endpoint)", "sourceAddressCheck": "\(options.requireSourceAddressMatch)",
             "allowedCIDRs": "\(options.allowedCIDRs.map(\.description).joined(separator: ","))",
         ])
-        let failure = await withTaskCancellationHandler {
-            await serve(endpoint: endpoint)
-        } onCancel: {
-            baselineQueries.close()
-        }
+        let failure = await serve(endpoint: endpoint)
         readiness.failed(failure?.description ?? "the HTTP tunnel is shut down")
         phase.withLock { $0 = .finished }
         baselineQueries.close()
@@ -130,7 +129,8 @@ public final class HTTPTunnel: Tunnel {
         if let failure { throw failure }
     }
 
-    /// Runs the Hummingbird server until cancelled; returns why it stopped early, if it did.
+    /// Runs the Hummingbird server until cancelled, then drains it; returns why it stopped early,
+    /// if it did.
     private func serve(endpoint: String) async -> TunnelError? {
         let readiness = self.readiness
         let logger = self.logger
@@ -150,15 +150,33 @@ public final class HTTPTunnel: Tunnel {
                 readiness.listening(on: port)
             },
             logger: serverLogger)
-        do {
-            try await application.run()
-        } catch {
-            if Task.isCancelled { return nil }
+        var configuration = ServiceGroupConfiguration(services: [application], logger: serverLogger)
+        configuration.maximumGracefulShutdownDuration = options.shutdownGracePeriod
+        let serviceGroup = ServiceGroup(configuration: configuration)
+        let (ended, endedContinuation) = AsyncStream.makeStream(of: Void.self)
+        // Unstructured on purpose: a child task would inherit our cancellation, and cancelling the
+        // server drops the answers of requests in progress; we turn cancellation into a graceful
+        // shutdown instead. The task never outlives this function, which always awaits it.
+        let server = Task {
+            defer { endedContinuation.finish() }
+            try await serviceGroup.run()
+        }
+        // Returns when the server ends by itself or when our task is cancelled.
+        for await _ in ended {}
+        let cancelled = Task.isCancelled
+        if cancelled {
+            logger.info("HTTP tunnel draining", metadata: ["gracePeriod": "\(options.shutdownGracePeriod)"])
+            baselineQueries.close()
+            await serviceGroup.triggerGracefulShutdown()
+        }
+        switch await server.result {
+        case .success:
+            return cancelled ? nil : .transport("HTTP tunnel listener on \(endpoint) stopped unexpectedly")
+        case .failure(let error):
+            if cancelled { return nil }
             logger.error("HTTP tunnel listener failed", metadata: ["listen": "\(endpoint)", "error": "\(error)"])
             return .transport("HTTP tunnel cannot listen on \(endpoint): \(error)")
         }
-        if Task.isCancelled { return nil }
-        return .transport("HTTP tunnel listener on \(endpoint) stopped unexpectedly")
     }
 
     // MARK: - Addresses and baseline

@@ -23,11 +23,15 @@ public struct HTTPTunnelOptions: Sendable, Hashable {
     public var maxRequestBytes: Int
     /// Events buffered for a slow consumer before new ones are dropped (and counted).
     public var eventBufferSize: Int
+    /// Once ``HTTPTunnel/run()`` is cancelled, requests in progress get this long to be answered
+    /// (new connections are refused at once); then they are cut off (upstream: 5 s).
+    public var shutdownGracePeriod: Duration
 
     public init(host: String = "0.0.0.0", port: Int = HTTPTunnelOptions.defaultPort,
                 timeouts: CommandTimeouts = CommandTimeouts(), requireSourceAddressMatch: Bool = false,
                 allowedCIDRs: [CIDRBlock] = [], baselineAnswerTimeout: Duration = .seconds(5),
-                maxRequestBytes: Int = 1 << 20, eventBufferSize: Int = 10_000) {
+                maxRequestBytes: Int = 1 << 20, eventBufferSize: Int = 10_000,
+                shutdownGracePeriod: Duration = .seconds(5)) {
         self.host = host
         self.port = port
         self.timeouts = timeouts
@@ -36,5 +40,6 @@ public struct HTTPTunnelOptions: Sendable, Hashable {
         self.baselineAnswerTimeout = baselineAnswerTimeout
         self.maxRequestBytes = maxRequestBytes
         self.eventBufferSize = eventBufferSize
+        self.shutdownGracePeriod = shutdownGracePeriod
     }
 }

@@ -146,11 +146,65 @@ struct HTTPListenerTests {
         #expect(clock.now - start < .seconds(5), "run() returned \(clock.now - start) after cancellation")
         await consumer.value // the event stream finished
         #expect(!tunnel.isReady)
-        if let answer = try? await pending.value {
-            #expect(answer.status == 200)
-            #expect(String(decoding: answer.body, as: UTF8.self) == "[]")
-        }
+        let answer = try await pending.value
+        #expect(answer.status == 200)
+        #expect(String(decoding: answer.body, as: UTF8.self) == "[]")
         await #expect(throws: TunnelError.shutdown) { try await tunnel.health(of: BaseIdentity("x")!) }
+    }
+
+    @Test func shutdownAnswersRequestsInProgress() async throws {
+        let tunnel = HTTPTunnel(options: .forTests(), logger: TestLogging.logger("http-tunnel"))
+        tunnel.setBaselineProvider { _ in
+            try? await Task.sleep(for: .milliseconds(300))
+            return [Self.biz]
+        }
+        let (server, port, curl) = try await Self.start(tunnel)
+        defer { curl.shutdown() }
+        let pending = Task {
+            try await curl.execute(HTTPRequest(method: "POST", url: "http://127.0.0.1:\(port)/queryBaseline",
+                                               body: Data(Self.metadataBody.utf8), timeout: .seconds(20)))
+        }
+        for await event in tunnel.events { if case .baselineQuery = event { break } }
+        server.cancel()
+        try await server.value
+        let answer = try await pending.value
+        #expect(answer.status == 200)
+        #expect(try WireCoding.decode([BizModel].self, from: Array(answer.body)) == [Self.biz], "answered while draining")
+        // New connections are refused once stopped.
+        await #expect(throws: (any Error).self) {
+            try await curl.execute(HTTPRequest(method: "POST", url: "http://127.0.0.1:\(port)/heartbeat",
+                                               body: Data(Self.heartbeatBody.utf8), timeout: .seconds(2)))
+        }
+    }
+
+    @Test func shutdownCutsOffRequestsAfterTheGracePeriod() async throws {
+        var options = HTTPTunnelOptions.forTests(baselineAnswerTimeout: .seconds(60))
+        options.shutdownGracePeriod = .milliseconds(300)
+        let tunnel = HTTPTunnel(options: options, logger: TestLogging.logger("http-tunnel"))
+        tunnel.setBaselineProvider { _ in
+            try? await Task.sleep(for: .seconds(60))
+            return []
+        }
+        let (server, port, curl) = try await Self.start(tunnel)
+        defer { curl.shutdown() }
+        let pending = Task {
+            try await curl.execute(HTTPRequest(method: "POST", url: "http://127.0.0.1:\(port)/queryBaseline",
+                                               body: Data(Self.metadataBody.utf8), timeout: .seconds(20)))
+        }
+        for await event in tunnel.events { if case .baselineQuery = event { break } }
+        let clock = ContinuousClock()
+        let start = clock.now
+        server.cancel()
+        try await server.value
+        #expect(clock.now - start < .seconds(3), "run() returned \(clock.now - start) after cancellation")
+        _ = await pending.result
+    }
+
+    /// Runs `tunnel` in a task; returns the task, the bound port and a client for raw requests.
+    private static func start(_ tunnel: HTTPTunnel) async throws -> (Task<Void, any Error>, Int, CurlHTTPClient) {
+        let server = Task { try await tunnel.run() }
+        let port = try await tunnel.waitUntilListening(timeout: .seconds(10))
+        return (server, port, CurlHTTPClient(logger: TestLogging.logger("curl")))
     }
 
     @Test func aPortInUseFailsRun() async throws {
