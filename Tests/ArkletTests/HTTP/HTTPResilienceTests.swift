@@ -1,5 +1,6 @@
 import Arklet
 import BaseSimulation
+import CurlHTTP
 import Foundation
 import Testing
 
@@ -26,6 +27,31 @@ struct HTTPResilienceTests {
             running.base.setAnswering(true)
             #expect(try await harness.tunnel.health(of: identity).code == .success)
             await running.stop()
+        }
+    }
+
+    @Test func theLibcurlTransportMapsTimeoutsAndFailures() async throws {
+        try await withHTTPHarness { harness in
+            let running = try await harness.startAndAwaitHeartbeat(harness.makeBase("transported"))
+            let port = try await running.base.waitUntilListening()
+            let transport = CurlArkletTransport(client: harness.curl, connectTimeout: .seconds(1))
+            let url = "http://127.0.0.1:\(port)/health"
+            let reply = try await transport.post(url: url, body: Array("{}".utf8), timeout: .seconds(5))
+            #expect(reply.status == 200)
+            #expect(try WireCoding.decode(ArkletResponse<HealthResponseData>.self, from: reply.body).code == .success)
+
+            running.base.setAnswering(false)
+            await #expect(throws: ArkletHTTPTransportTimeout.self) {
+                try await transport.post(url: url, body: Array("{}".utf8), timeout: .milliseconds(300))
+            }
+            running.base.setAnswering(true)
+            await running.stop()
+            do {
+                _ = try await transport.post(url: url, body: Array("{}".utf8), timeout: .seconds(5))
+                Issue.record("a stopped base answered")
+            } catch {
+                guard case .transport? = error as? TunnelError else { Issue.record("\(error)"); return }
+            }
         }
     }
 
