@@ -77,9 +77,11 @@ let package = Package(
             dependencies: [
                 "CMosquitto",
                 "CCurl",
+                "CurlHTTP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
@@ -98,6 +100,8 @@ let package = Package(
             name: "BaseSimulation",
             dependencies: [
                 "Arklet",
+                "CurlHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -174,6 +178,7 @@ let package = Package(
             dependencies: [
                 "Arklet",
                 "BaseSimulation",
+                "CurlHTTP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],

@@ -1,12 +1,13 @@
 import ArgumentParser
 import Arklet
 import BaseSimulation
+import CurlHTTP
 import Dispatch
 import Foundation
 import Logging
 
-/// `base-simulator`: simulated Koupleless bases speaking arklet over MQTT (HTTP to come), for
-/// tests, benchmarks and demos.
+/// `base-simulator`: simulated Koupleless bases speaking arklet over MQTT or HTTP, for tests,
+/// benchmarks and demos.
 @main
 struct BaseSimulatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -25,6 +26,14 @@ struct BaseSimulatorCommand: AsyncParsableCommand {
             (TLS), and ENV (dev), which must equal the controller's ENV. Each base connects as \
             <MQTT_CLIENT_PREFIX>@@@<identity>.
 
+            HTTP (--tunnel http): each base serves the arklet command server (POST /health, \
+            /queryAllBiz, /installBiz, /uninstallBiz, /batchInstallBiz; always HTTP 200 with the \
+            arklet envelope) on its own port, --arklet-port for the first base and the next ports \
+            for the others, and POSTs its status to <--heartbeat-endpoint>/heartbeat every \
+            --heartbeat-interval seconds (12 by default, like the arklet), the first one at once. \
+            The heartbeat's localIP (--local-ip) must be an address the controller can reach the \
+            bases on.
+
             Stop with SIGINT or SIGTERM.
             """
     )
@@ -37,11 +46,21 @@ struct BaseSimulatorCommand: AsyncParsableCommand {
     @Option(help: "Transport the bases speak: mqtt or http.")
     var tunnel: TunnelChoice = .mqtt
 
-    @Option(help: "Number of bases to simulate.")
-    var bases: Int = 1
+    @Option(help: "Number of bases to simulate (default: the number of --identity options, else 1).")
+    var bases: Int?
 
-    @Option(help: "Base identities are <prefix>-1 … <prefix>-N.")
+    @Option(help: "Base identities are <prefix>-1 … <prefix>-N (unless --identity is given).")
     var identityPrefix: String = "sim-base"
+
+    @Option(name: .customLong("identity"),
+            help: "Identity of one base; repeat for several bases, in order (overrides --identity-prefix).")
+    var identities: [String] = []
+
+    @Option(help: "IP address the bases report as localIP; over HTTP the controller sends commands to it.")
+    var localIP: String = "127.0.0.1"
+
+    @Option(help: "Host name the bases report as localHostName (default: this machine's host name).")
+    var localHostName: String?
 
     @Option(help: "Base application name reported in heartbeats (node label base.koupleless.io/name).")
     var baseName: String = "base"
@@ -52,8 +71,11 @@ struct BaseSimulatorCommand: AsyncParsableCommand {
     @Option(help: "Cluster name reported in heartbeats; selects the baseline the controller answers.")
     var clusterName: String = "default"
 
-    @Option(help: "HTTP only: arklet port of the first base; base i listens on port + i - 1.")
+    @Option(help: "HTTP only: arklet port of the first base; base i listens on port + i - 1 (0: free ports).")
     var arkletPort: Int = 1238
+
+    @Option(help: "HTTP only: address the arklet command servers listen on.")
+    var listenHost: String = "0.0.0.0"
 
     @Option(help: "HTTP only: controller endpoint the bases POST heartbeats to, e.g. http://127.0.0.1:7777.")
     var heartbeatEndpoint: String?
@@ -73,14 +95,28 @@ struct BaseSimulatorCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
+    /// How many bases run.
+    private var baseCount: Int { bases ?? max(1, identities.count) }
+
     func validate() throws {
-        guard bases >= 1 else { throw ValidationError("--bases must be at least 1") }
+        guard baseCount >= 1 else { throw ValidationError("--bases must be at least 1") }
+        if let bases, !identities.isEmpty, bases != identities.count {
+            throw ValidationError("--bases \(bases) does not match the \(identities.count) --identity options")
+        }
         guard (0...1).contains(installFailureRate) else { throw ValidationError("--install-failure-rate must be within 0…1") }
         guard installDuration >= 0 else { throw ValidationError("--install-duration must not be negative") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
-        guard (1...65_535).contains(arkletPort) else { throw ValidationError("--arklet-port must be a TCP port") }
+        let lastPort = arkletPort + baseCount - 1
+        guard arkletPort == 0 || (arkletPort >= 1 && lastPort <= 65_535) else {
+            throw ValidationError("--arklet-port must leave a TCP port for each of the \(baseCount) bases, or be 0")
+        }
+        if tunnel == .http, let heartbeatEndpoint {
+            guard let url = URL(string: heartbeatEndpoint), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+                throw ValidationError("--heartbeat-endpoint must be an http(s) URL such as http://127.0.0.1:7777")
+            }
+        }
         if let heartbeatInterval, heartbeatInterval <= 0 { throw ValidationError("--heartbeat-interval must be positive") }
-        for index in 1...bases where !BaseIdentity.isValid(identity(index)) {
+        for index in 1...baseCount where !BaseIdentity.isValid(identity(index)) {
             throw ValidationError("--identity-prefix gives the invalid identity \(identity(index).debugDescription)")
         }
     }
@@ -97,15 +133,18 @@ struct BaseSimulatorCommand: AsyncParsableCommand {
         case .mqtt:
             try await runMQTT(logger: logger)
         case .http:
-            throw ValidationError("--tunnel http is not available yet: the HTTP side of the simulator needs the libcurl client")
+            await runHTTP(logger: logger)
         }
     }
 
-    private func identity(_ index: Int) -> String { "\(identityPrefix)-\(index)" }
+    private func identity(_ index: Int) -> String {
+        identities.indices.contains(index - 1) ? identities[index - 1] : "\(identityPrefix)-\(index)"
+    }
 
     private func baseConfiguration(_ index: Int, defaultHeartbeat: Double) -> SimulatedBaseConfiguration {
         SimulatedBaseConfiguration(
             identity: BaseIdentity(identity(index))!, name: baseName, version: baseVersion, clusterName: clusterName,
+            localIP: localIP, localHostName: localHostName ?? ProcessInfo.processInfo.hostName,
             heartbeatInterval: .milliseconds(Int64((heartbeatInterval ?? defaultHeartbeat) * 1000)),
             installDuration: .milliseconds(installDuration), installFailureRate: installFailureRate)
     }
@@ -118,10 +157,10 @@ struct BaseSimulatorCommand: AsyncParsableCommand {
             throw ValidationError(error.description)
         }
         logger.info("starting simulated MQTT bases", metadata: [
-            "bases": "\(bases)", "broker": "\(mqtt.broker):\(mqtt.port)", "env": "\(mqtt.env)",
+            "bases": "\(baseCount)", "broker": "\(mqtt.broker):\(mqtt.port)", "env": "\(mqtt.env)",
         ])
         let deactivateOnExit = deactivateOnExit
-        let simulated = (1...bases).map { index in
+        let simulated = (1...baseCount).map { index in
             MQTTSimulatedBase(arklet: SimulatedArklet(configuration: baseConfiguration(index, defaultHeartbeat: 10)),
                               mqtt: mqtt, logger: logger)
         }
@@ -129,6 +168,40 @@ struct BaseSimulatorCommand: AsyncParsableCommand {
             await withDiscardingTaskGroup { group in
                 for base in simulated {
                     group.addTask { await base.run(deactivatedHeartbeatOnExit: deactivateOnExit) }
+                }
+            }
+        }
+        logger.info("simulated bases stopped")
+    }
+
+    private func runHTTP(logger: Logger) async {
+        if heartbeatEndpoint == nil {
+            logger.notice("no --heartbeat-endpoint: the bases will not heart-beat, so no controller discovers them")
+        }
+        logger.info("starting simulated HTTP bases", metadata: [
+            "bases": "\(baseCount)", "firstPort": "\(arkletPort)", "heartbeatEndpoint": "\(heartbeatEndpoint ?? "none")",
+        ])
+        // One libcurl client (one thread) carries the heartbeats of every base; the arklet's own
+        // client connects within 30 s.
+        let transport = CurlArkletTransport(client: CurlHTTPClient(logger: logger), connectTimeout: .seconds(30))
+        let deactivateOnExit = deactivateOnExit
+        let simulated = (1...baseCount).map { index in
+            HTTPSimulatedBase(arklet: SimulatedArklet(configuration: baseConfiguration(index, defaultHeartbeat: 12)),
+                              port: arkletPort == 0 ? 0 : arkletPort + index - 1, host: listenHost,
+                              heartbeatEndpoint: heartbeatEndpoint, heartbeatTransport: transport, logger: logger)
+        }
+        await runUntilSignalled {
+            await withDiscardingTaskGroup { group in
+                for base in simulated {
+                    group.addTask {
+                        do {
+                            try await base.run(deactivatedHeartbeatOnExit: deactivateOnExit)
+                        } catch {
+                            logger.error("simulated base failed", metadata: [
+                                "vnode": "\(base.arklet.configuration.identity)", "error": "\(error)",
+                            ])
+                        }
+                    }
                 }
             }
         }

@@ -79,6 +79,8 @@ public struct ArkletHTTPClient: Sendable {
             }
         } catch is CancellationError {
             throw .cancelled
+        } catch is ArkletHTTPTransportTimeout {
+            throw .timeout(command: command, identity: identity)
         } catch let error as TunnelError {
             throw error
         } catch {

@@ -2,10 +2,28 @@
 ///
 /// The seam for the libcurl client: the controller implements it over libcurl, tests over a
 /// ``SimulatedArklet`` in memory. Implementations throw on transport failures and must honour
-/// `timeout` and task cancellation.
+/// `timeout` and task cancellation: a request that runs out of time throws
+/// ``ArkletHTTPTransportTimeout``, which ``ArkletHTTPClient`` reports as
+/// ``TunnelError/timeout(command:identity:)``.
 public protocol ArkletHTTPTransport: Sendable {
     /// POSTs `body` to `url` and returns the reply, whatever its status.
     func post(url: String, body: [UInt8], timeout: Duration) async throws -> HTTPReply
+}
+
+/// Thrown by an ``ArkletHTTPTransport`` when the connection or the answer did not come within the
+/// request's time budget.
+public struct ArkletHTTPTransportTimeout: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The URL that did not answer in time.
+    public var url: String
+    /// What ran out of time (e.g. the transport's own message).
+    public var detail: String
+
+    public init(url: String, detail: String) {
+        self.url = url
+        self.detail = detail
+    }
+
+    public var description: String { "POST \(url) timed out: \(detail)" }
 }
 
 /// An HTTP reply: status code and body bytes.
