@@ -23,6 +23,10 @@ public struct ControllerSettings: Sendable {
     /// `ENABLE_HTTP_TUNNEL` and `HTTP_TUNNEL_LISTEN_PORT`.
     public var enableHTTPTunnel: Bool
     public var httpTunnelPort: Int
+    /// `HTTP_TUNNEL_REQUIRE_SOURCE_MATCH`: refuse heartbeats whose `localIP` is not the sender's address.
+    public var httpTunnelRequireSourceMatch: Bool
+    /// `HTTP_TUNNEL_ALLOWED_CIDRS` (comma-separated): only these source addresses may use the HTTP tunnel.
+    public var httpTunnelAllowedCIDRs: [CIDRBlock]
     /// `ENABLE_MODULE_REPLICAS_SYNC_WITH_BASE`: peer Deployments follow the number of bases.
     public var enableModuleReplicasSync: Bool
     /// `KUBELET_PROXY_ENABLED` / `KUBELET_PROXY_PORT`.
@@ -53,6 +57,8 @@ public struct ControllerSettings: Sendable {
         ("MQTT_CLIENT_KEY_PATH", "(empty)", "client key for MQTT TLS"),
         ("ENABLE_HTTP_TUNNEL", "false", "exactly 'true': talk to bases over HTTP"),
         ("HTTP_TUNNEL_LISTEN_PORT", "7777", "port of the HTTP tunnel listener (/heartbeat, /queryBaseline)"),
+        ("HTTP_TUNNEL_REQUIRE_SOURCE_MATCH", "false", "exactly 'true': refuse heartbeats whose localIP is not the sender's address"),
+        ("HTTP_TUNNEL_ALLOWED_CIDRS", "(any)", "comma-separated CIDRs allowed to use the HTTP tunnel, e.g. 10.0.0.0/8,fd00::/8"),
         ("ENABLE_MODULE_REPLICAS_SYNC_WITH_BASE", "false", "exactly 'true': peer Deployments get replicas = Ready bases"),
         ("KUBELET_PROXY_ENABLED", "false", "exactly 'true': serve kubectl logs for module pods"),
         ("KUBELET_PROXY_PORT", "10250", "kubelet proxy port"),
@@ -78,6 +84,15 @@ public struct ControllerSettings: Sendable {
         guard !env.contains("."), !env.contains("/"), !env.contains("+"), !env.contains("#") else {
             throw ConfigurationError(variable: "ENV", value: env, expected: "free of '.', '/', '+' and '#' (it ends node names and starts MQTT topics)")
         }
+        var cidrs: [CIDRBlock] = []
+        for text in (environment["HTTP_TUNNEL_ALLOWED_CIDRS"] ?? "").split(separator: ",") {
+            let trimmed = text.trimmingCharacters(in: .whitespaces)
+            guard !trimmed.isEmpty else { continue }
+            guard let block = CIDRBlock(trimmed) else {
+                throw ConfigurationError(variable: "HTTP_TUNNEL_ALLOWED_CIDRS", value: trimmed, expected: "a CIDR such as 10.0.0.0/8 or fd00::/8")
+            }
+            cidrs.append(block)
+        }
         var mqtt = try MQTTConfiguration.fromEnvironment(environment)
         mqtt.env = env
         mqtt.clientID = clientID
@@ -87,6 +102,7 @@ public struct ControllerSettings: Sendable {
             workerCount: try integer("VNODE_WORKER_NUM", 8, range: 1...1024), enableMQTTTunnel: flag("ENABLE_MQTT_TUNNEL"),
             mqtt: mqtt, enableHTTPTunnel: flag("ENABLE_HTTP_TUNNEL"),
             httpTunnelPort: try integer("HTTP_TUNNEL_LISTEN_PORT", 7777, range: 0...65535),
+            httpTunnelRequireSourceMatch: flag("HTTP_TUNNEL_REQUIRE_SOURCE_MATCH"), httpTunnelAllowedCIDRs: cidrs,
             enableModuleReplicasSync: flag("ENABLE_MODULE_REPLICAS_SYNC_WITH_BASE"),
             kubeletProxyEnabled: flag("KUBELET_PROXY_ENABLED"),
             kubeletProxyPort: try integer("KUBELET_PROXY_PORT", 10250, range: 0...65535),

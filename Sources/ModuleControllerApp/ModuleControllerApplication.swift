@@ -48,9 +48,15 @@ public struct ModuleControllerApplication: Sendable {
                 metadata: ["broker": "\(settings.mqtt.broker):\(settings.mqtt.port)", "clientID": "\(settings.mqtt.clientIdentifier)"])
         }
         if settings.enableHTTPTunnel {
-            throw ConfigurationError(
-                variable: "ENABLE_HTTP_TUNNEL", value: "true",
-                expected: "supported by this build yet: the HTTP tunnel is not wired in; use ENABLE_MQTT_TUNNEL=true")
+            var httpLogger = logger
+            httpLogger[metadataKey: "tunnel"] = "http"
+            tunnels.append(
+                HTTPTunnel(
+                    options: HTTPTunnelOptions(
+                        port: settings.httpTunnelPort, requireSourceAddressMatch: settings.httpTunnelRequireSourceMatch,
+                        allowedCIDRs: settings.httpTunnelAllowedCIDRs),
+                    logger: httpLogger))
+            logger.info("HTTP tunnel enabled", metadata: ["port": "\(settings.httpTunnelPort)"])
         }
 
         let baselines = DeploymentBaselines(client: client, env: settings.env, logger: logger)
