@@ -218,6 +218,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(
+            name: "ModuleControllerAppTests",
+            dependencies: ["ModuleControllerApp", "Arklet"],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "KubeContractTests",
             dependencies: ["KubeClient", "KubeRuntime", "KubeTestServer"],
             swiftSettings: strict

@@ -292,6 +292,7 @@ public final class HTTPTunnel: Tunnel {
 
     /// Hands `event` to the consumer, counting it when the buffer is full.
     func yield(_ event: BaseEvent) {
+        TunnelMessageCounter.received(event, via: .http)
         if case .dropped = eventContinuation.yield(event) { droppedMessages.record(.eventBufferFull) }
     }
 }

@@ -216,6 +216,7 @@ public final class MQTTTunnel: Tunnel {
             droppedMessages.record(reason)
             logger.debug("dropped message", metadata: ["reason": "\(reason.rawValue)", "detail": "\(detail)"])
         case .event(let event):
+            TunnelMessageCounter.received(event, via: .mqtt)
             if case .dropped = eventContinuation.yield(event) { droppedMessages.record(.eventBufferFull) }
             let answered = state.withLock { $0.pending.resolve(with: event) }
             for waiter in answered { waiter.resume(returning: event) }

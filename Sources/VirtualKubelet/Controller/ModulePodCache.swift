@@ -33,4 +33,16 @@ final class ModulePodCache: Sendable {
     }
 
     var isSynced: Bool { informers.allSatisfy { $0.store.isSynced } }
+
+    /// Module pods bound to a node, counted by phase (each pod once).
+    func countsByPhase() -> [String: Int] {
+        var seen = Set<ObjectKey>()
+        var counts: [String: Int] = [:]
+        for informer in informers {
+            for pod in informer.store.list() where pod.spec?.nodeName?.isEmpty == false && seen.insert(pod.objectKey).inserted {
+                counts[pod.status?.phase ?? "Pending", default: 0] += 1
+            }
+        }
+        return counts
+    }
 }

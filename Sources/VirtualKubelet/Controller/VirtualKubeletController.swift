@@ -211,6 +211,7 @@ public final class VirtualKubeletController: Sendable {
         while !Task.isCancelled {
             let counts = registry.counts(now: clock.now, leaseDuration: configuration.leaseDuration)
             VirtualKubeletMetrics.vnodes(known: counts.known, owned: counts.owned)
+            VirtualKubeletMetrics.modulePods(byPhase: pods.countsByPhase())
             do { try await clock.sleep(for: .seconds(10)) } catch { return }
         }
     }

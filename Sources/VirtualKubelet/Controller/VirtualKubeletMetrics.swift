@@ -14,6 +14,20 @@ enum VirtualKubeletMetrics {
             .increment()
     }
 
+    /// How long install and uninstall commands took, from sending to the base's answer.
+    static func bizOperationDuration(_ kind: BizOperation.Kind, _ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        Timer(label: "module_controller_biz_operation_duration_seconds", dimensions: [("command", kind.rawValue)])
+            .recordNanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+
+    /// Module pods bound to vnodes, by phase.
+    static func modulePods(byPhase counts: [String: Int]) {
+        for phase in ["Pending", "Running", "Succeeded", "Failed", "Unknown"] {
+            Gauge(label: "module_controller_module_pods", dimensions: [("phase", phase)]).record(counts[phase] ?? 0)
+        }
+    }
+
     /// Pod status writes, by whether they took readiness away.
     static func podStatusWrite(revoking: Bool) {
         Counter(label: "module_controller_pod_status_writes_total", dimensions: [("revokes_readiness", "\(revoking)")])

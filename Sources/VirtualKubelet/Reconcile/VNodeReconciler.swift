@@ -282,6 +282,8 @@ final class VNodeReconciler: Sendable {
         let tunnel = deps.tunnels[record.tunnel]
         let identity = record.name.identity
         deps.runner.submit { [self] in
+            let started = clock.now
+            defer { VirtualKubeletMetrics.bizOperationDuration(operation.kind, clock.now - started) }
             let outcome: Result<BizOperationOutcome, TunnelError>
             do throws(TunnelError) {
                 switch operation.kind {
