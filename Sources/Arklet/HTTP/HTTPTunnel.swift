@@ -189,6 +189,14 @@ public final class HTTPTunnel: Tunnel {
         logger.debug("arklet address registered", metadata: ["vnode": "\(identity)", "address": "\(address)"])
     }
 
+    /// Registers the Node's address of a base not heard from yet (after a takeover); a heartbeat's
+    /// address is never overwritten. A missing or unusable port means the arklet's default, 1238.
+    public func learnAddress(host: String, port: Int?, for identity: BaseIdentity) {
+        guard !host.isEmpty, address(of: identity) == nil else { return }
+        let usable = port.flatMap { (1...65535).contains($0) ? $0 : nil } ?? ArkletAddress.defaultPort
+        setAddress(ArkletAddress(host: host, port: usable), for: identity)
+    }
+
     /// Where commands to `identity` go; `nil` before its first heartbeat or ``setAddress(_:for:)``.
     public func address(of identity: BaseIdentity) -> ArkletAddress? {
         addresses.address(of: identity)

@@ -40,11 +40,19 @@ public protocol Tunnel: Sendable {
     /// Installs several bizzes in one command.
     func batchInstall(_ bizzes: [BizModel], on identity: BaseIdentity, timeout: Duration) async throws(TunnelError) -> BatchInstallOutcome
 
+    /// Tells the tunnel where a base it has not heard from yet can be reached (a replica that takes
+    /// over a vnode knows the base's address from its Node). An address the tunnel learned from the
+    /// base itself wins. Tunnels that address bases by topic ignore it.
+    func learnAddress(host: String, port: Int?, for identity: BaseIdentity)
+
     /// Answers a base's baseline query with the bizzes it should run.
     func replyBaseline(_ bizzes: [BizModel], to identity: BaseIdentity, timeout: Duration) async throws(TunnelError)
 }
 
 extension Tunnel {
+    /// Topic-addressed tunnels (MQTT) need no address.
+    public func learnAddress(host: String, port: Int?, for identity: BaseIdentity) {}
+
     /// ``health(of:timeout:)`` with the default budget.
     public func health(of identity: BaseIdentity) async throws(TunnelError) -> HealthReport {
         try await health(of: identity, timeout: timeouts.health)

@@ -196,6 +196,13 @@ public final class VirtualKubeletController: Sendable {
                             tunnelConfirmed: false, profile: BaseProfile(node: node), now: clock.now, mayAcquire: true)
             }) { $0.mayAcquire = true }
             _ = created
+            // A base on the HTTP tunnel is addressed by IP and port: until its next heartbeat, the
+            // Node's InternalIP and tunnel-port label say where it is.
+            let tunnel = tunnels[Self.guessTunnel(for: node, kinds: tunnels.map(\.kind))]
+            if let ip = node.status?.addresses?.first(where: { $0.type == "InternalIP" })?.address {
+                tunnel.learnAddress(
+                    host: ip, port: node.metadata.labels?[KouplelessKeys.tunnelPort].flatMap(Int.init), for: name.identity)
+            }
             leases.track(key)
             queue.add(key)
         }
