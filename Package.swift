@@ -168,6 +168,11 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        .target(
+            name: "MosquittoTestSupport",
+            swiftSettings: strict
+        ),
+
         .testTarget(
             name: "KubeClientTests",
             dependencies: ["KubeClient", "CurlHTTP", .product(name: "Yams", package: "Yams")],
@@ -177,6 +182,7 @@ let package = Package(
             name: "ArkletTests",
             dependencies: [
                 "Arklet",
+                "MosquittoTestSupport",
                 "BaseSimulation",
                 "CurlHTTP",
                 .product(name: "Logging", package: "swift-log"),
@@ -208,6 +214,7 @@ let package = Package(
             name: "VirtualKubeletTests",
             dependencies: [
                 "VirtualKubelet",
+                "MosquittoTestSupport",
                 "KubeTestServer",
                 "KubeClient",
                 "KubeRuntime",

@@ -1,6 +1,7 @@
 import Arklet
 import Foundation
 import Testing
+import MosquittoTestSupport
 
 @Suite("MQTT username and password", .timeLimit(.minutes(1)))
 struct MQTTCredentialsTests {

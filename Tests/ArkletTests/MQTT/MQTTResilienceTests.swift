@@ -2,6 +2,7 @@ import Arklet
 import BaseSimulation
 import Foundation
 import Testing
+import MosquittoTestSupport
 
 @Suite("MQTT tunnel survives broker restarts, base crashes and bad input", .timeLimit(.minutes(1)))
 struct MQTTResilienceTests {

@@ -1,3 +1,4 @@
+import MosquittoTestSupport
 import Arklet
 import BaseSimulation
 import Foundation

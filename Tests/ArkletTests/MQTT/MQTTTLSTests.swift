@@ -1,6 +1,7 @@
 import Arklet
 import Foundation
 import Testing
+import MosquittoTestSupport
 
 @Suite("MQTT over TLS verifies the broker", .timeLimit(.minutes(1)))
 struct MQTTTLSTests {

@@ -2,6 +2,7 @@ import Arklet
 import BaseSimulation
 import Foundation
 import Logging
+import MosquittoTestSupport
 
 /// Loggers for tests: silent unless `ARKLET_TEST_LOG_LEVEL` (e.g. `debug`) is set.
 enum TestLogging {

@@ -7,6 +7,7 @@ import KubeTestServer
 import Logging
 import Testing
 @testable import VirtualKubelet
+import MosquittoTestSupport
 
 /// Loggers for tests: silent unless `VK_TEST_LOG_LEVEL` (e.g. `debug`) is set.
 enum TestLogging {

@@ -4,16 +4,17 @@ import Synchronization
 import Glibc
 #endif
 
-/// A real mosquitto broker on a free loopback port, owned by one test.
+/// A real mosquitto broker on a free loopback port, owned by one test (shared by the test targets
+/// that need a broker; not used by the product).
 ///
 /// Writes a config with `listener <port> 127.0.0.1` and `allow_anonymous true`, launches
 /// `/usr/sbin/mosquitto -c <file>`, and waits (with a deadline) until a TCP connect succeeds.
 /// ``stop()`` kills it and waits for the exit; ``start()`` again reuses the same port.
-final class TestBroker: Sendable {
-    static let executable = "/usr/sbin/mosquitto"
+public final class TestBroker: Sendable {
+    public static let executable = "/usr/sbin/mosquitto"
 
-    let port: Int
-    let directory: URL
+    public let port: Int
+    public let directory: URL
     private let process = Mutex<Process?>(nil)
 
     private init(port: Int, directory: URL) {
@@ -23,9 +24,9 @@ final class TestBroker: Sendable {
 
     /// Starts a broker on `port`, or on a free port. `prepare` may write files into the broker's
     /// directory first and returns configuration lines that refer to them.
-    static func launch(port: Int? = nil, allowAnonymous: Bool = true, extraConfiguration: String = "",
+    public static func launch(port: Int? = nil, allowAnonymous: Bool = true, extraConfiguration: String = "",
                        prepare: (URL) throws -> String = { _ in "" }) async throws -> TestBroker {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("arklet-broker-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("test-broker-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o777])
         try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: directory.path)
@@ -51,7 +52,7 @@ final class TestBroker: Sendable {
     private var configurationFile: URL { directory.appendingPathComponent("mosquitto.conf") }
 
     /// (Re)starts the broker on its port and waits until it accepts connections.
-    func start(timeout: Duration = .seconds(10)) async throws {
+    public func start(timeout: Duration = .seconds(10)) async throws {
         let deadline = ContinuousClock.now.advanced(by: timeout)
         while true {
             let process = Process()
@@ -69,7 +70,7 @@ final class TestBroker: Sendable {
     }
 
     /// Kills the broker (SIGKILL: no goodbyes, like a crash) and waits for it to exit.
-    func stop(timeout: Duration = .seconds(10)) async {
+    public func stop(timeout: Duration = .seconds(10)) async {
         guard let process = process.withLock({ current -> Process? in
             defer { current = nil }
             return current
@@ -82,7 +83,7 @@ final class TestBroker: Sendable {
     }
 
     /// Stops the broker and removes its files.
-    func shutdown() async {
+    public func shutdown() async {
         await stop()
         try? FileManager.default.removeItem(at: directory)
     }
@@ -102,7 +103,7 @@ final class TestBroker: Sendable {
     }
 
     /// A port the kernel just handed out for 127.0.0.1 (bound to 0, then released).
-    static func freeLoopbackPort() throws -> Int {
+    public static func freeLoopbackPort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw BrokerError.noFreePort }
         defer { close(fd) }
@@ -119,7 +120,7 @@ final class TestBroker: Sendable {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    static func canConnect(port: Int) -> Bool {
+    public static func canConnect(port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
