@@ -5,19 +5,19 @@ import Logging
 import ModuleDeployments
 import VirtualKubelet
 
-/// Answers bases' baseline queries from a cache of this ENV's module Deployments.
+/// Answers bases' baseline queries from a cache of this ENV's module Deployments (the same cache
+/// the peer replica sync keeps, when it runs).
 public final class DeploymentBaselines: BaselineProvider {
-    public let informer: Informer<Deployment>
+    public let deployments: ObjectStore<Deployment>
     private let resolver: BaselineResolver
 
-    public init(client: KubernetesClient, env: String, logger: Logger) {
-        informer = Informer(
-            client: client, labelSelector: LabelSelector(matching: [ModuleDeploymentLabels.env: env]), logger: logger)
+    public init(deployments: ObjectStore<Deployment>, env: String) {
+        self.deployments = deployments
         resolver = BaselineResolver(env: env)
     }
 
     public func baseline(for metadata: BaseMetadata) async throws -> [BizModel] {
-        await informer.store.waitUntilSynced()
-        return resolver.baseline(clusterName: metadata.clusterName, deployments: informer.store.list())
+        await deployments.waitUntilSynced()
+        return resolver.baseline(clusterName: metadata.clusterName, deployments: deployments.list())
     }
 }

@@ -59,7 +59,22 @@ public struct ModuleControllerApplication: Sendable {
             logger.info("HTTP tunnel enabled", metadata: ["port": "\(settings.httpTunnelPort)"])
         }
 
-        let baselines = DeploymentBaselines(client: client, env: settings.env, logger: logger)
+        // One watch of this ENV's module Deployments serves both the baseline answers and, when
+        // enabled, the peer replica sync.
+        var services: [any ServiceLifecycle.Service] = tunnels.map { TunnelService(tunnel: $0) }
+        let deployments: Informer<Deployment>
+        if settings.enableModuleReplicasSync {
+            let peers = PeerReplicaController(client: client, env: settings.env, logger: logger)
+            deployments = peers.deployments
+            services.append(RunLoopService { await peers.run() })
+        } else {
+            let informer = Informer<Deployment>(
+                client: client, labelSelector: LabelSelector(matching: [ModuleDeploymentLabels.env: settings.env]),
+                logger: logger)
+            deployments = informer
+            services.append(RunLoopService { await informer.run() })
+        }
+        let baselines = DeploymentBaselines(deployments: deployments.store, env: settings.env)
         let controller = try VirtualKubeletController(
             configuration: VirtualKubeletConfiguration(
                 env: settings.env, clientID: settings.clientID, workerCount: settings.workerCount),
@@ -70,13 +85,7 @@ public struct ModuleControllerApplication: Sendable {
             if !controller.isSynced { reasons.append("caches not synced") }
             return reasons
         }
-        var services: [any ServiceLifecycle.Service] = tunnels.map { TunnelService(tunnel: $0) }
         services.append(RunLoopService { await controller.run() })
-        services.append(RunLoopService { await baselines.informer.run() })
-        if settings.enableModuleReplicasSync {
-            let peers = PeerReplicaController(client: client, env: settings.env, logger: logger)
-            services.append(RunLoopService { await peers.run() })
-        }
         services.append(ObservabilityServer.health(port: settings.healthPort, readiness: readiness, logger: logger))
         services.append(ObservabilityServer.metrics(port: settings.metricsPort, registry: registry, logger: logger))
         let group = ServiceGroup(
