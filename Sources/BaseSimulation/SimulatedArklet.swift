@@ -25,11 +25,16 @@ public actor SimulatedArklet {
 
     public nonisolated let configuration: SimulatedBaseConfiguration
     private let now: @Sendable () -> Date
-    private var installed: [BizKey: InstalledBiz] = [:]
+    private var installed: [BizKey: InstalledBiz] = [:] {
+        didSet { if configuration.recordsStateHistory { stateHistory.append(bizStates) } }
+    }
     private var running: Set<BizKey> = []
     /// Bumped by ``crash()``: operations started before a crash report nothing.
     private var generation = 0
     public private(set) var receivedCommands: [ReceivedCommand] = []
+    /// The biz states after every change, oldest first, when
+    /// ``SimulatedBaseConfiguration/recordsStateHistory`` is on (empty otherwise).
+    public private(set) var stateHistory: [[BizKey: ArkState]] = []
 
     public init(configuration: SimulatedBaseConfiguration, now: @escaping @Sendable () -> Date = { Date() }) {
         self.configuration = configuration
@@ -197,18 +202,22 @@ public actor SimulatedArklet {
             installed[key] = nil
             return Self.failure("simulated install failure of \(key)", clientCode: "FAILED")
         }
+        // One switch, as SOFAArk's activeBiz does it: the new version is ACTIVATED and the older
+        // active one DEACTIVATED in the same step, so no observer sees the name without an active version.
         let changeTime = now().epochMilliseconds
+        var switched = installed
         for (otherKey, other) in installed where otherKey.name == key.name && otherKey != key && other.state == .activated {
             var deactivated = other
             deactivated.state = .deactivated
             deactivated.records.append(BizStateRecord(changeTime: changeTime, state: .deactivated, reason: "SWITCHED",
                                                       message: "\(key) activated"))
-            installed[otherKey] = deactivated
+            switched[otherKey] = deactivated
         }
         var activated = installed[key] ?? InstalledBiz(model: biz, state: .resolved, records: [])
         activated.state = .activated
         activated.records.append(BizStateRecord(changeTime: changeTime, state: .activated, reason: "STARTED"))
-        installed[key] = activated
+        switched[key] = activated
+        installed = switched
         let cost = (clock.now - begin).components.seconds * 1000 + (clock.now - begin).components.attoseconds / 1_000_000_000_000_000
         return ArkletResponse(code: .success,
                               data: ClientResponse(code: "SUCCESS", message: "Install Biz: \(key) success, cost: \(cost) ms",

@@ -23,6 +23,10 @@ public struct SimulatedBaseConfiguration: Sendable {
     public var usedMetaspace: Int64
     /// Uniform random numbers in `0..<1` (failure draws).
     public var random: @Sendable () -> Double
+    /// Keep every state the base's bizzes went through (``SimulatedArklet/stateHistory``), for
+    /// tests that check what a base ran at every moment. Off by default: the history grows with
+    /// every operation.
+    public var recordsStateHistory = false
 
     public init(identity: BaseIdentity, name: String = "base", version: String = "1.0.0", clusterName: String = "default",
                 localIP: String = "127.0.0.1", localHostName: String = "localhost",

@@ -13,10 +13,9 @@ import Testing
             let base = try await harness.startReadyBase("base-1")
             try await harness.createPod("old", on: "base-1", bizzes: [("biz1", "1.0.0")])
             try await harness.waitForPod("old", ready: true)
-            let timeline = PodTimeline()
-            let version = try #require(try await harness.client.list(Pod.self, namespace: "default").metadata.resourceVersion)
+            let timeline = try await PodTimeline(client: harness.client, namespace: "default")
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { await timeline.record(client: harness.client, namespace: "default", from: version) }
+                group.addTask { await timeline.record() }
                 try await harness.createPod("new", on: "base-1", bizzes: [("biz1", "2.0.0")])
                 try await harness.waitForPod("new", ready: true)
                 let old = try await harness.waitForPod("old", ready: false)
@@ -47,10 +46,9 @@ import Testing
             let base = try await harness.startReadyBase("base-1")
             try await harness.createPod("app", on: "base-1", bizzes: [("biz1", "1.0.0")])
             try await harness.waitForPod("app", ready: true)
-            let timeline = PodTimeline()
-            let version = try #require(try await harness.client.list(Pod.self, namespace: "default").metadata.resourceVersion)
+            let timeline = try await PodTimeline(client: harness.client, namespace: "default")
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { await timeline.record(client: harness.client, namespace: "default", from: version) }
+                group.addTask { await timeline.record() }
                 await first.stop()
                 let second = try await harness.startController(harness.configuration(clientID: "replica-a"))
                 try await waitFor("vnode owned again") { second.controller.ownedVNodes.isEmpty ? nil : true }

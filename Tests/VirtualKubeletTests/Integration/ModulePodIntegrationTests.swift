@@ -72,6 +72,34 @@ import Testing
         }
     }
 
+    @Test func deletingOneOfTwoPodsThatShareABizOnABaseKeepsTheBizInstalled() async throws {
+        try await ControllerHarness.with { harness in
+            let controller = try await harness.startController(harness.configuration())
+            let base = try await harness.startReadyBase("base-1")
+            try await harness.createPod("first", on: "base-1", bizzes: [("biz1", "1.0.0")])
+            try await harness.createPod("second", on: "base-1", bizzes: [("biz1", "1.0.0")])
+            try await harness.waitForPod("first", ready: true)
+            try await harness.waitForPod("second", ready: true)
+            let timeline = try await PodTimeline(client: harness.client, namespace: "default")
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await timeline.record() }
+                _ = try await harness.client.delete(Pod.self, namespace: "default", name: "first")
+                try await waitFor("deleted pod gone", timeout: .seconds(15)) { try await harness.pod("first") == nil ? true : nil }
+                // Later polls of the base still find the biz, and nothing uninstalls it.
+                let polls = await base.arklet.count(of: .queryAllBiz)
+                try await waitFor("two more biz list polls") { await base.arklet.count(of: .queryAllBiz) >= polls + 2 ? true : nil }
+                group.cancelAll()
+            }
+            #expect(await base.arklet.count(of: .installBiz, key: biz1) == 1)
+            #expect(await base.arklet.count(of: .uninstallBiz) == 0)
+            #expect(await base.arklet.bizStates == [biz1: .activated])
+            #expect(!timeline.all.contains { $0.pod == "second" && !$0.ready }, "the remaining pod lost readiness")
+            #expect(PodStatusModel.isReady(try await harness.pod("second")?.status))
+            await base.stop()
+            await controller.stop()
+        }
+    }
+
     @Test func aFailingInstallShowsTheArkletErrorOnThePodAndInAnEvent() async throws {
         try await ControllerHarness.with { harness in
             let controller = try await harness.startController(harness.configuration())

@@ -1,4 +1,4 @@
-import Arklet
+@testable import Arklet
 import BaseSimulation
 import Foundation
 import KubeClient
@@ -160,18 +160,24 @@ final class ControllerHarness: Sendable {
     @discardableResult
     func createPod(_ name: String, on identity: String, bizzes: [(name: String, version: String)],
                    grace: Int64 = 30) async throws -> Pod {
+        try await client.create(modulePod(name, node: nodeName(identity), bizzes: bizzes, grace: grace))
+    }
+
+    /// A module pod as a user's Deployment would make it, bound to `node` (the scheduler's part).
+    func modulePod(_ name: String, node: String, bizzes: [(name: String, version: String)], grace: Int64 = 30,
+                   labels: [String: String] = [:]) -> Pod {
         let containers = bizzes.map { biz in
             Container(name: biz.name, image: "https://repo.example/\(biz.name)-\(biz.version)-ark-biz.jar",
                       env: [EnvVar(name: "BIZ_VERSION", value: biz.version)])
         }
-        let pod = Pod(
+        return Pod(
             metadata: ObjectMeta(name: name, namespace: "default",
-                                 labels: ["virtual-kubelet.koupleless.io/component": "module", "app": name]),
-            spec: PodSpec(nodeName: nodeName(identity), containers: containers,
+                                 labels: ["virtual-kubelet.koupleless.io/component": "module", "app": name]
+                                    .merging(labels) { $1 }),
+            spec: PodSpec(nodeName: node, containers: containers,
                           tolerations: [Toleration(key: "schedule.koupleless.io/virtual-node", operator: "Equal", value: "True", effect: "NoExecute"),
                                         Toleration(key: "schedule.koupleless.io/node-env", operator: "Equal", value: env, effect: "NoExecute")],
                           terminationGracePeriodSeconds: grace))
-        return try await client.create(pod)
     }
 
     func pod(_ name: String) async throws -> Pod? {
@@ -203,6 +209,13 @@ func waitFor<T: Sendable>(_ what: String, timeout: Duration = .seconds(20), ever
         guard ContinuousClock.now < deadline else { throw DeadlineExceeded(what: what) }
         try await Task.sleep(for: interval)
     }
+}
+
+/// Runs `body`, failing with ``DeadlineExceeded`` if it has not finished within `timeout`.
+func withDeadline<T: Sendable>(_ timeout: Duration, _ what: String,
+                               _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    guard let value = try await Arklet.withDeadline(timeout, operation: body) else { throw DeadlineExceeded(what: what) }
+    return value
 }
 
 /// A controller and its tunnel running in a task of their own.
