@@ -140,6 +140,12 @@ public final class MQTTSimulatedBase: Sendable {
         }
     }
 
+    /// Publishes `payload` exactly as given on one of this base's report topics, for tests of
+    /// what a controller does with empty, expired or failed messages.
+    public func publishRaw(_ kind: BaseReportKind, payload: [UInt8]) {
+        publish(MQTTMessage(topic: topics.report(kind, for: identity), payload: payload), keepIfDisconnected: false)
+    }
+
     private func publish<T: Codable & Sendable>(_ kind: BaseReportKind, _ data: T, keepIfDisconnected: Bool = true) {
         let message: MQTTMessage
         do {
@@ -149,6 +155,10 @@ public final class MQTTSimulatedBase: Sendable {
             logger.error("cannot encode report", metadata: ["kind": "\(kind.rawValue)", "error": "\(error)"])
             return
         }
+        publish(message, keepIfDisconnected: keepIfDisconnected)
+    }
+
+    private func publish(_ message: MQTTMessage, keepIfDisconnected: Bool) {
         do {
             try client.withLock { box throws(MosquittoPublishError) in
                 guard let box else { throw .notConnected }

@@ -60,6 +60,13 @@ import Testing
                 let node = try await harness.node("base-1"), lease = try await harness.lease("base-1")
                 return node == nil && lease == nil ? true : nil
             }
+            // The base comes back with the same identity: a Ready node again (C-M3).
+            let back = harness.start(base.base)
+            try await waitFor("node Ready again") {
+                try await harness.node("base-1")?.status?.condition("Ready")?.status == "True" ? true : nil
+            }
+            #expect(try await harness.lease("base-1")?.spec?.holderIdentity == "replica-1")
+            await back.stop()
             await controller.stop()
         }
     }
