@@ -100,6 +100,53 @@ import Testing
         }
     }
 
+    /// C-V3 with the contract's in-place update: a pod of two bizzes.
+    @Test func aPodOfTwoBizzesIsReadyOnlyWhileBothAreActivated() async throws {
+        try await ControllerHarness.with { harness in
+            let controller = try await harness.startController(harness.configuration())
+            let base = try await harness.startReadyBase("base-1")
+            let biz2 = BizKey(name: "biz2", version: "2.0.0")
+            try await harness.createPod("app", on: "base-1", bizzes: [("biz1", "1.0.0"), ("biz2", "2.0.0")])
+            let ready = try await harness.waitForPod("app", ready: true)
+            #expect(ready.status?.phase == "Running")
+            #expect(ready.status?.containerStatuses?.map(\.name) == ["biz1", "biz2"])
+            #expect(ready.status?.containerStatuses?.allSatisfy { $0.ready } == true)
+            #expect(await base.arklet.bizStates == [biz1: .activated, biz2: .activated])
+
+            // One biz deactivated: Running, not Ready, and only that container says why.
+            await base.arklet.setState(.deactivated, of: biz2, reason: "SWITCHED", message: "test")
+            let halfway = try await harness.waitForPod("app", ready: false)
+            #expect(halfway.status?.phase == "Running")
+            #expect(halfway.status?.containerStatuses?.first { $0.name == "biz1" }?.ready == true)
+            #expect(halfway.status?.containerStatuses?.first { $0.name == "biz2" }?.state?.waiting?.reason == "DEACTIVATED")
+            await base.arklet.setState(.activated, of: biz2, reason: "STARTED")
+            try await harness.waitForPod("app", ready: true)
+
+            // Both images changed in place: both reinstalled from the new URLs, Ready again.
+            let urls = ["https://repo.example/biz1-1.0.0-fix-ark-biz.jar", "https://repo.example/biz2-2.0.0-fix-ark-biz.jar"]
+            _ = try await harness.client.patch(
+                Pod.self, namespace: "default", name: "app",
+                patch: .json([.replace("/spec/containers/0/image", .string(urls[0])),
+                              .replace("/spec/containers/1/image", .string(urls[1]))]))
+            try await waitFor("both reinstalled from the new URLs") {
+                let bizzes = await base.arklet.bizzes
+                return bizzes.map(\.model.bizUrl) == urls && bizzes.allSatisfy { $0.state == .activated } ? true : nil
+            }
+            try await waitFor("pod Ready with both new images") { () -> Bool? in
+                let pod = try await harness.pod("app")
+                return PodStatusModel.isReady(pod?.status) && pod?.status?.containerStatuses?.map(\.image) == urls ? true : nil
+            }
+            #expect(await base.arklet.count(of: .uninstallBiz) == 2)
+
+            // Deleted: both uninstalled, the pod gone.
+            _ = try await harness.client.delete(Pod.self, namespace: "default", name: "app")
+            try await waitFor("pod gone", timeout: .seconds(15)) { try await harness.pod("app") == nil ? true : nil }
+            #expect(await base.arklet.bizStates.isEmpty)
+            await base.stop()
+            await controller.stop()
+        }
+    }
+
     @Test func aFailingInstallShowsTheArkletErrorOnThePodAndInAnEvent() async throws {
         try await ControllerHarness.with { harness in
             let controller = try await harness.startController(harness.configuration())
