@@ -46,4 +46,22 @@ import Yams
             }
         }
     }
+
+    /// A required pod anti-affinity on the app alone would leave the surge pod of a rolling update
+    /// nowhere to go when every base runs the old version: it must also select the version.
+    @Test func theDeploymentsAntiAffinityKeepsApartOnlyPodsOfOneVersion() throws {
+        let text = try String(contentsOf: Self.samples.appendingPathComponent("module-deployment.yaml"), encoding: .utf8)
+        let deployment = try YAMLDecoder().decode(Deployment.self, from: text)
+        let template = try #require(deployment.spec?.template)
+        let version = try #require(template.spec?.containers.first?.environmentValue("BIZ_VERSION"))
+        #expect(template.metadata?.labels?["app.kubernetes.io/version"] == version)
+        guard case .array(let terms)? = template.spec?.affinity?["podAntiAffinity"]?["requiredDuringSchedulingIgnoredDuringExecution"]
+        else {
+            Issue.record("no required pod anti-affinity")
+            return
+        }
+        let selector = terms.first?["labelSelector"]?["matchLabels"]
+        #expect(selector?["app.kubernetes.io/version"] == .string(version))
+        #expect(selector?["app"] == .string("biz1"))
+    }
 }
