@@ -226,7 +226,8 @@ let package = Package(
         ),
         .testTarget(
             name: "ModuleControllerAppTests",
-            dependencies: ["ModuleControllerApp", "Arklet"],
+            dependencies: ["ModuleControllerApp", "Arklet", "BaseSimulation", "CurlHTTP", "KubeClient", "KubeTestServer",
+                           "MosquittoTestSupport"],
             swiftSettings: strict
         ),
         .testTarget(

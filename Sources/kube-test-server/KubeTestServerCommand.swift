@@ -25,20 +25,7 @@ struct KubeTestServerCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = Logger(label: "kube-test-server")
         let server = try await KubeTestServer.start(KubeTestServerConfiguration(token: token, port: port), logger: logger)
-        let kubeconfig = """
-            apiVersion: v1
-            kind: Config
-            current-context: test-server
-            clusters:
-            - name: test-server
-              cluster: {server: "\(server.baseURL)"}
-            users:
-            - name: demo
-              user: {token: "\(token)"}
-            contexts:
-            - name: test-server
-              context: {cluster: test-server, user: demo}
-            """
+        let kubeconfig = server.kubeconfig(token: token)
         try kubeconfig.write(toFile: kubeconfigOut, atomically: true, encoding: .utf8)
         logger.info("listening", metadata: ["url": "\(server.baseURL)", "kubeconfig": "\(kubeconfigOut)"])
         // Serve until SIGINT/SIGTERM.
