@@ -45,7 +45,9 @@ import Testing
                            peerDeployment("peer-c2", env: env, cluster: "c2", biz: "biz-b", replicas: 3)] {
             _ = try await client.create(deployment)
         }
-        let healthPort = try TestBroker.freeLoopbackPort(), metricsPort = try TestBroker.freeLoopbackPort()
+        let healthPort = try TestBroker.freeLoopbackPort()
+        var metricsPort = try TestBroker.freeLoopbackPort()
+        while metricsPort == healthPort || metricsPort == broker.port { metricsPort = try TestBroker.freeLoopbackPort() }
         let process = Process()
         process.executableURL = Self.executable
         process.arguments = ["--kubeconfig", kubeconfig.path, "--health-port", "\(healthPort)",
@@ -94,7 +96,7 @@ import Testing
                     mqtt: MQTTConfiguration(broker: "127.0.0.1", port: broker.port, username: "", env: env, clientID: identity,
                                             connectTimeout: .seconds(5)),
                     logger: Self.logger("base"))
-                bases.append((base, Task { await base.run() }))
+                bases.append((base, Task { await base.run(deactivatedHeartbeatOnExit: true) }))
                 return base
             }
             // Each base gets its cluster's modules as its baseline, and the peer Deployment counts it.
@@ -119,6 +121,15 @@ import Testing
             let metrics = String(decoding: try await get(metricsPort, "/metrics").body, as: UTF8.self)
             #expect(metrics.contains("module_controller_vnodes"), "metrics: \(metrics.prefix(500))")
 
+            // Bases that leave (a DEACTIVATED heartbeat on exit) no longer count.
+            for index in [1, 0] {
+                bases[index].1.cancel()
+                await bases[index].1.value
+                let expected = index
+                try await poll("peer-c1 at \(expected)") { try await replicas("peer-c1") == expected }
+            }
+            #expect(try await replicas("peer-c2") == 1)
+
             // SIGTERM: every Lease released, exit 0 within 10 s.
             let stopAt = ContinuousClock.now
             process.terminate()
@@ -127,10 +138,10 @@ import Testing
             #expect(process.terminationReason == .exit && process.terminationStatus == 0,
                     "log: \(String(decoding: (try? Data(contentsOf: log)) ?? Data(), as: UTF8.self).suffix(2000))")
             let released = try await client.list(Lease.self, namespace: "kube-node-lease").items
-            #expect(released.count == 3 && released.allSatisfy { $0.spec?.holderIdentity == nil })
+            #expect(!released.isEmpty && released.allSatisfy { $0.spec?.holderIdentity == nil })
         } catch {
             let text = String(decoding: (try? Data(contentsOf: log)) ?? Data(), as: UTF8.self)
-            Issue.record("controller log (tail): \(text.suffix(3000))")
+            Issue.record("\(error); controller log (tail): \(text.suffix(3000))")
             await stopEverything()
             throw error
         }
