@@ -27,7 +27,9 @@ public final class ObjectStore<Object: KubeResource>: Sendable {
         var objects: [ObjectKey: Object] = [:]
         var indexes: [String: [String: Set<ObjectKey>]] = [:]
         var synced = false
-        var syncWaiters: [CheckedContinuation<Void, Never>] = []
+        /// Tasks in ``waitUntilSynced()``, by a number of their own (so a cancelled one can leave).
+        var syncWaiters: [UInt64: CheckedContinuation<Bool, Never>] = [:]
+        var nextWaiter: UInt64 = 0
         var resourceVersion: String?
     }
 
@@ -70,15 +72,28 @@ public final class ObjectStore<Object: KubeResource>: Sendable {
     public var resourceVersion: String? { state.withLock { $0.resourceVersion } }
 
     /// Returns once the first complete list has been stored.
-    public func waitUntilSynced() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let ready = state.withLock { state -> Bool in
-                if state.synced { return true }
-                state.syncWaiters.append(continuation)
-                return false
-            }
-            if ready { continuation.resume() }
+    /// - Throws: `CancellationError` when the waiting task is cancelled first.
+    public func waitUntilSynced() async throws(CancellationError) {
+        let id = state.withLock { state in
+            defer { state.nextWaiter &+= 1 }
+            return state.nextWaiter
         }
+        let synced = await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+                // Checked under the lock that `onCancel` takes: either it finds this waiter or this
+                // sees the cancellation.
+                let answer = state.withLock { state -> Bool? in
+                    if state.synced { return true }
+                    if Task.isCancelled { return false }
+                    state.syncWaiters[id] = continuation
+                    return nil
+                }
+                if let answer { continuation.resume(returning: answer) }
+            }
+        } onCancel: {
+            state.withLock { $0.syncWaiters.removeValue(forKey: id) }?.resume(returning: false)
+        }
+        if !synced { throw CancellationError() }
     }
 
     // MARK: writing (the informer)
@@ -86,7 +101,7 @@ public final class ObjectStore<Object: KubeResource>: Sendable {
     /// Replaces the whole content with a fresh list; returns the changes against the old content.
     @discardableResult
     public func replace(with objects: [Object], resourceVersion: String?) -> [StoreChange<Object>] {
-        let (changes, waiters) = state.withLock { state -> ([StoreChange<Object>], [CheckedContinuation<Void, Never>]) in
+        let (changes, waiters) = state.withLock { state -> ([StoreChange<Object>], [CheckedContinuation<Bool, Never>]) in
             var changes: [StoreChange<Object>] = []
             var fresh: [ObjectKey: Object] = [:]
             fresh.reserveCapacity(objects.count)
@@ -109,21 +124,22 @@ public final class ObjectStore<Object: KubeResource>: Sendable {
             state.resourceVersion = resourceVersion
             state.synced = true
             defer { state.syncWaiters.removeAll() }
-            return (changes, state.syncWaiters)
+            return (changes, Array(state.syncWaiters.values))
         }
-        for waiter in waiters { waiter.resume() }
+        for waiter in waiters { waiter.resume(returning: true) }
         return changes
     }
 
-    /// Stores an added or modified object; returns the change (nil when the stored copy is the same version).
+    /// Stores an added or modified object; returns the change (nil when the stored copy is the same
+    /// version, or a newer one: an older copy never replaces a newer one).
     @discardableResult
     public func apply(_ object: Object) -> StoreChange<Object>? {
         state.withLock { state in
             let key = object.objectKey
             if let version = object.metadata.resourceVersion { state.resourceVersion = version }
             let old = state.objects[key]
-            if let old, old.metadata.resourceVersion == object.metadata.resourceVersion,
-                object.metadata.resourceVersion != nil
+            if let old, let version = object.metadata.resourceVersion,
+                !ResourceVersionOrder.isNewer(version, than: old.metadata.resourceVersion)
             {
                 return nil
             }

@@ -17,7 +17,7 @@ public final class DeploymentBaselines: BaselineProvider {
     }
 
     public func baseline(for metadata: BaseMetadata) async throws -> [BizModel] {
-        await deployments.waitUntilSynced()
+        try await deployments.waitUntilSynced()
         return resolver.baseline(clusterName: metadata.clusterName, deployments: deployments.list())
     }
 }

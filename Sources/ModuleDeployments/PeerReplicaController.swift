@@ -48,8 +48,12 @@ public final class PeerReplicaController: Sendable {
             group.addTask { await self.nodes.run() }
             group.addTask { await self.queue.run() }
             group.addTask {
-                await self.deployments.store.waitUntilSynced()
-                await self.nodes.store.waitUntilSynced()
+                do {
+                    try await self.deployments.store.waitUntilSynced()
+                    try await self.nodes.store.waitUntilSynced()
+                } catch {
+                    return
+                }
                 for deployment in self.deployments.store.list() { self.queue.add(deployment.objectKey) }
             }
             for _ in 0..<max(1, workers) {

@@ -27,7 +27,7 @@ import Testing
             }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await informer.run() }
-                await store.waitUntilSynced()
+                try await store.waitUntilSynced()
                 #expect(store.list(index: ObjectStore<Pod>.nodeNameIndex, value: node).map(\.metadata.name) == ["before"])
 
                 _ = try await env.client.create(modulePod("after", namespace: env.namespace, node: node))
@@ -75,7 +75,7 @@ func eventually(
                 store: store, logger: Logger(label: "informer"))
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await informer.run() }
-                await store.waitUntilSynced()
+                try await store.waitUntilSynced()
                 #expect(informer.listCount == 1)
                 _ = try await env.client.create(modulePod("a1", namespace: env.namespace, node: nil, labels: ["app": "a"]))
                 try await eventually { store.get(namespace: env.namespace, name: "a1") != nil }

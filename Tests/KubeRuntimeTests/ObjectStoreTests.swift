@@ -55,12 +55,52 @@ import Testing
         #expect(deleted == ["a"])
     }
 
-    @Test func waitUntilSyncedReturnsAfterTheFirstList() async {
+    @Test func waitUntilSyncedReturnsAfterTheFirstList() async throws {
         let store = ObjectStore<Pod>()
         async let waited: Void = store.waitUntilSynced()
         await Task.yield()
         store.replace(with: [], resourceVersion: "1")
-        await waited
+        try await waited
         #expect(store.isSynced)
+        try await store.waitUntilSynced()
+    }
+
+    @Test func aCancelledWaitForSyncEndsWithCancellationError() async {
+        let store = ObjectStore<Pod>()
+        let waiter = Task { try await store.waitUntilSynced() }
+        waiter.cancel()
+        await #expect(throws: CancellationError.self) { try await waiter.value }
+        #expect(!store.isSynced)
+        // A later list still releases new waiters.
+        let later = Task { try await store.waitUntilSynced() }
+        store.replace(with: [], resourceVersion: "1")
+        await #expect(throws: Never.self) { try await later.value }
+    }
+
+    @Test func anOlderCopyNeverReplacesANewerOne() {
+        let store = ObjectStore<Pod>()
+        var pod = Pod(metadata: ObjectMeta(name: "p", namespace: "default"), spec: PodSpec(containers: []))
+        pod.metadata.resourceVersion = "10"
+        #expect(store.apply(pod) != nil)
+        var older = pod
+        older.metadata.resourceVersion = "9"
+        older.metadata.labels = ["stale": "yes"]
+        #expect(store.apply(older) == nil)
+        #expect(store.get(namespace: "default", name: "p")?.metadata.labels == nil)
+        var newer = pod
+        newer.metadata.resourceVersion = "11"
+        #expect(store.apply(newer) != nil)
+        #expect(store.get(namespace: "default", name: "p")?.metadata.resourceVersion == "11")
+    }
+
+    @Test func resourceVersionsCompareAsKEP5504Integers() {
+        #expect(ResourceVersionOrder.isNewer("100", than: "99"))
+        #expect(!ResourceVersionOrder.isNewer("99", than: "100"))
+        #expect(!ResourceVersionOrder.isNewer("5", than: "5"))
+        #expect(ResourceVersionOrder.isNewer("123456789012345678901234567890", than: "99999999999999999999"))
+        #expect(ResourceVersionOrder.isNewer("5", than: nil))
+        // Not well formed: only equality is known, so a different version replaces.
+        #expect(ResourceVersionOrder.isNewer("abc", than: "def"))
+        #expect(ResourceVersionOrder.isNewer("007", than: "8"))
     }
 }

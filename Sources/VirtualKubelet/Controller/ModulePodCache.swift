@@ -34,6 +34,11 @@ final class ModulePodCache: Sendable {
 
     var isSynced: Bool { informers.allSatisfy { $0.store.isSynced } }
 
+    /// Returns once every informer holds its first list.
+    func waitUntilSynced() async throws(CancellationError) {
+        for informer in informers { try await informer.store.waitUntilSynced() }
+    }
+
     /// Module pods bound to a node, counted by phase (each pod once).
     func countsByPhase() -> [String: Int] {
         var seen = Set<ObjectKey>()

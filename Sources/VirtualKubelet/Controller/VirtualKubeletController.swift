@@ -176,12 +176,13 @@ public final class VirtualKubeletController: Sendable {
 
     /// Waits until both caches hold their first lists; `false` when cancelled first.
     private func waitForCaches() async -> Bool {
-        // A short real-time poll: `ObjectStore.waitUntilSynced()` cannot be cancelled, and this task
-        // must end with the controller even when the API server never answers.
-        while !isSynced {
-            do { try await Task.sleep(for: .milliseconds(20)) } catch { return false }
+        do {
+            try await pods.waitUntilSynced()
+            try await nodeInformer.store.waitUntilSynced()
+            return true
+        } catch {
+            return false
         }
-        return true
     }
 
     /// Vnodes of this env that exist at start-up are adopted: this replica may take their Leases
