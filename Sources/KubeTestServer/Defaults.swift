@@ -306,10 +306,19 @@ enum Defaulting {
         return guaranteed ? "Guaranteed" : "Burstable"
     }
 
-    /// The members Go writes for zero values in a pod's status.
+    /// The members Go writes for zero values in a pod's status, and the v1 → internal conversion
+    /// of the IP lists: when `podIP` (`hostIP`) is set and differs from the first entry of `podIPs`
+    /// (`hostIPs`), the single field is authoritative and the list becomes just it.
     static func normalizePodStatus(_ object: inout JSONValue) {
         normalizeConditions(&object, timeFields: ["lastProbeTime", "lastTransitionTime"])
         object.editObject("status") { status in
+            for (single, list) in [("podIP", "podIPs"), ("hostIP", "hostIPs")] {
+                guard let ip = status[single]?.stringValue, !ip.isEmpty,
+                      case .array(let entries)? = status[list], let first = entries.first,
+                      first["ip"]?.stringValue != ip
+                else { continue }
+                status[list] = [["ip": .string(ip)]]
+            }
             for list in ["containerStatuses", "initContainerStatuses"] {
                 status.editElements(list) { containerStatus, _ in
                     containerStatus.setDefault("name", "")

@@ -27,6 +27,24 @@ import Testing
         }
     }
 
+    /// A strategic merge by `ip` would put a new IP after the old one; the v1 conversion keeps the
+    /// single field authoritative, and `$patch: replace` (what the controller sends) replaces.
+    @Test func podIPListsFollowPodIPAndCanBeReplaced() async throws {
+        try await ContractEnvironment.with { env in
+            _ = try await env.client.create(modulePod("ips", namespace: env.namespace, node: env.nodeName("ips")))
+            func write(_ ip: String, replace: Bool) async throws -> Pod {
+                var list: [JSONValue] = [["ip": .string(ip)]]
+                if replace { list.append(["$patch": "replace"]) }
+                return try await env.client.patch(
+                    Pod.self, namespace: env.namespace, name: "ips",
+                    patch: .strategicMerge(["status": ["podIP": .string(ip), "podIPs": .array(list)]]), subresource: "status")
+            }
+            _ = try await write("10.0.0.1", replace: false)
+            #expect(try await write("10.0.0.2", replace: false).status?.podIPs == [PodIP(ip: "10.0.0.2")])
+            #expect(try await write("10.0.0.3", replace: true).status?.podIPs == [PodIP(ip: "10.0.0.3")])
+        }
+    }
+
     @Test func nodeStatusWritesKeepLabelsButIgnoreSpec() async throws {
         try await ContractEnvironment.with { env in
             let name = env.nodeName("nstatus")

@@ -166,6 +166,22 @@ struct WriteSemanticsTests {
         }
     }
 
+    @Test("pod status IP lists: a podIP/hostIP that differs from the list's first entry wins, as in the v1 conversion")
+    func podIPConversion() async throws {
+        try await withServer { _, client in
+            _ = try await client.create("/api/v1/namespaces/default/pods", Fixtures.pod("p", node: "n1"))
+            _ = try await client.patch("/api/v1/namespaces/default/pods/p/status",
+                ["status": ["podIP": "10.0.0.1", "podIPs": [["ip": "10.0.0.1"]], "hostIP": "10.0.0.1", "hostIPs": [["ip": "10.0.0.1"]]]],
+                type: "application/strategic-merge-patch+json")
+            let moved = try await client.patch("/api/v1/namespaces/default/pods/p/status",
+                ["status": ["podIP": "10.0.0.2", "podIPs": [["ip": "10.0.0.2"]], "hostIP": "10.0.0.2", "hostIPs": [["ip": "10.0.0.2"]]]],
+                type: "application/strategic-merge-patch+json")
+            let status = try moved.json["status"]
+            #expect(status?["podIPs"] == [["ip": "10.0.0.2"]])
+            #expect(status?["hostIPs"] == [["ip": "10.0.0.2"]])
+        }
+    }
+
     @Test("generation: +1 on spec changes only; pod spec changes beyond images are forbidden")
     func generation() async throws {
         try await withServer { _, client in

@@ -161,7 +161,14 @@ public enum PodStatusModel {
                               containerStatuses: status.containerStatuses)
         owned.hostIPs = status.hostIPs
         owned.podIPs = status.podIPs
-        return ["status": try JSONValue(encoding: owned)]
+        var encoded = try JSONValue(encoding: owned)
+        // podIPs/hostIPs merge by `ip`: without `$patch: replace` a base that moved to a new IP
+        // would leave the old one first in the list (kube-apiserver then keeps only podIP, by its
+        // conversion rule, but a server or a reader that takes the list as written would not).
+        for list in ["podIPs", "hostIPs"] {
+            if case .array(let entries)? = encoded[list] { encoded[list] = .array(entries + [["$patch": "replace"]]) }
+        }
+        return ["status": encoded]
     }
 }
 

@@ -147,6 +147,26 @@ import Testing
         }
     }
 
+    /// A base that comes back on another IP: the status write replaces podIPs rather than merging
+    /// the new IP after the old one.
+    @Test func aStatusWriteReplacesThePodIPsOfABaseThatMoved() async throws {
+        try await ControllerHarness.with { harness in
+            let pod = try await harness.createPod("app", on: "base-1", bizzes: [("biz1", "1.0.0")])
+            for ip in ["10.0.0.1", "10.0.0.2"] {
+                var status = PodStatus(phase: "Running", hostIP: ip, podIP: ip)
+                status.podIPs = [PodIP(ip: ip)]
+                status.hostIPs = [PodIP(ip: ip)]
+                _ = try await harness.client.patch(Pod.self, namespace: "default", name: pod.metadata.name ?? "",
+                                                   patch: .strategicMerge(try PodStatusModel.patch(for: status)),
+                                                   subresource: "status")
+            }
+            let stored = try #require(try await harness.pod("app")?.status)
+            #expect(stored.podIP == "10.0.0.2")
+            #expect(stored.podIPs == [PodIP(ip: "10.0.0.2")])
+            #expect(stored.hostIPs == [PodIP(ip: "10.0.0.2")])
+        }
+    }
+
     @Test func aFailingInstallShowsTheArkletErrorOnThePodAndInAnEvent() async throws {
         try await ControllerHarness.with { harness in
             let controller = try await harness.startController(harness.configuration())

@@ -122,7 +122,7 @@ import Testing
         let patch = try PodStatusModel.patch(for: status)
         let types = patch[path: ["status", "conditions"]]?.arrayValue?.compactMap { $0["type"]?.stringValue }
         #expect(types == ["Ready", "ContainersReady"])
-        #expect(patch[path: ["status", "podIPs"]]?.arrayValue?.count == 1)
+        #expect(patch[path: ["status", "podIPs"]] == [["ip": "10.0.0.7"], ["$patch": "replace"]])
     }
 
     @Test func withoutReadinessKeepsContainerStatesButNotReady() throws {
