@@ -215,6 +215,7 @@ let package = Package(
             dependencies: [
                 "VirtualKubelet",
                 "MosquittoTestSupport",
+                "CurlHTTP",
                 "KubeTestServer",
                 "KubeClient",
                 "KubeRuntime",

@@ -32,6 +32,8 @@ public final class HTTPSimulatedBase: Sendable {
     private let logger: Logger
     private let readiness = ListenerReadiness()
     private let gate = RequestGate()
+    /// Whether the heartbeat schedule sends (``setHeartbeating(_:)``).
+    private let heartbeating = Mutex(true)
     /// The port of the first successful run, reused by restarts.
     private let stickyPort = Mutex<Int?>(nil)
     /// Ends the current run (``crash()``).
@@ -79,6 +81,13 @@ public final class HTTPSimulatedBase: Sendable {
     public func setAnswering(_ answering: Bool) {
         gate.set(open: answering)
         logger.debug(answering ? "answering commands again" : "holding commands unanswered")
+    }
+
+    /// Whether heartbeats go out. A base that stops heart-beating keeps its fixed-rate schedule
+    /// and resumes on its next tick; with ``setAnswering(_:)`` `false` it is a hung JVM.
+    public func setHeartbeating(_ on: Bool) {
+        heartbeating.withLock { $0 = on }
+        logger.debug(on ? "heart-beating again" : "heartbeats paused")
     }
 
     /// The JVM dies: every biz is forgotten and the current ``run(deactivatedHeartbeatOnExit:)``
@@ -175,7 +184,7 @@ public final class HTTPSimulatedBase: Sendable {
         let clock = ContinuousClock()
         var next = clock.now
         while !Task.isCancelled {
-            await sendHeartbeat(state: "activated", port: port)
+            if heartbeating.withLock({ $0 }) { await sendHeartbeat(state: "activated", port: port) }
             next = next.advanced(by: arklet.configuration.heartbeatInterval)
             do {
                 try await Task.sleep(until: next, clock: clock)

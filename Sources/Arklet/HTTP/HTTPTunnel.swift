@@ -189,12 +189,17 @@ public final class HTTPTunnel: Tunnel {
         logger.debug("arklet address registered", metadata: ["vnode": "\(identity)", "address": "\(address)"])
     }
 
-    /// Registers the Node's address of a base not heard from yet (after a takeover); a heartbeat's
-    /// address is never overwritten. A missing or unusable port means the arklet's default, 1238.
+    /// Registers the Node's address of a base not heard from yet (after a takeover), replacing one
+    /// learnt from an older version of the Node; the address of a heartbeat (or of
+    /// ``setAddress(_:for:)``) is never overwritten. A missing or unusable port means the arklet's
+    /// default, 1238.
     public func learnAddress(host: String, port: Int?, for identity: BaseIdentity) {
-        guard !host.isEmpty, address(of: identity) == nil else { return }
+        guard !host.isEmpty else { return }
         let usable = port.flatMap { (1...65535).contains($0) ? $0 : nil } ?? ArkletAddress.defaultPort
-        setAddress(ArkletAddress(host: host, port: usable), for: identity)
+        let address = ArkletAddress(host: host, port: usable)
+        if addresses.learn(address, for: identity) {
+            logger.debug("arklet address learnt from the node", metadata: ["vnode": "\(identity)", "address": "\(address)"])
+        }
     }
 
     /// Where commands to `identity` go; `nil` before its first heartbeat or ``setAddress(_:for:)``.

@@ -42,7 +42,8 @@ public protocol Tunnel: Sendable {
 
     /// Tells the tunnel where a base it has not heard from yet can be reached (a replica that takes
     /// over a vnode knows the base's address from its Node). An address the tunnel learned from the
-    /// base itself wins. Tunnels that address bases by topic ignore it.
+    /// base itself wins; a newer Node address replaces an older one. Tunnels that address bases by
+    /// topic ignore it.
     func learnAddress(host: String, port: Int?, for identity: BaseIdentity)
 
     /// Answers a base's baseline query with the bizzes it should run.

@@ -65,7 +65,6 @@ public final class VirtualKubeletController: Sendable {
                                  logger: logger) { name in queue.add(name) }
         self.leases = leases
         let env = configuration.env
-        let tunnelKinds = tunnels.map(\.kind)
         nodeInformer = Informer<Node>(
             client: client,
             labelSelector: LabelSelector([.equals(KouplelessKeys.component, KouplelessKeys.vnodeComponent),
@@ -76,19 +75,18 @@ public final class VirtualKubeletController: Sendable {
             let key = name.rawValue
             switch change {
             case .added, .updated:
-                let (created, _) = registry.upsert(key, make: {
-                    VNodeRecord(name: name, tunnel: Self.guessTunnel(for: change.object, kinds: tunnelKinds),
-                                tunnelConfirmed: false, profile: BaseProfile(node: change.object), now: clock.now,
-                                mayAcquire: false)
-                }) { _ in }
-                if created { leases.track(key) }
+                if Self.know(change.object, as: name, registry: registry, tunnels: tunnels, now: clock.now) {
+                    leases.track(key)
+                }
                 queue.add(key)
             case .deleted:
                 let owned = registry.record(key)?.isOwned(now: clock.now, leaseDuration: configuration.leaseDuration) ?? false
-                if owned {
-                    queue.add(key)
-                } else if registry.record(key)?.tunnelConfirmed == false {
+                if !owned, registry.record(key)?.tunnelConfirmed == false {
                     registry.remove(key)
+                } else {
+                    // Owned: the reconcile re-creates it. Heard from but owned elsewhere: the
+                    // reconcile forgets it once its base is silent.
+                    queue.add(key)
                 }
             }
         }
@@ -185,28 +183,40 @@ public final class VirtualKubeletController: Sendable {
         }
     }
 
-    /// Vnodes of this env that exist at start-up are adopted: this replica may take their Leases
-    /// (its own from before a restart at once, others' once expired) and delete them if their base
-    /// stays silent.
+    /// Vnodes of this env that exist at start-up are adopted before the replica says it is ready:
+    /// it may take their Leases (its own from before a restart at once, others' once free) and
+    /// delete them if their base stays silent. (The informer's handler has usually done it already.)
     private func adoptExistingNodes() {
         for node in nodeInformer.store.list() {
             guard let name = VNodeName.parse(node.metadata.name ?? "", env: configuration.env) else { continue }
-            let key = name.rawValue
-            let (created, _) = registry.upsert(key, make: {
-                VNodeRecord(name: name, tunnel: Self.guessTunnel(for: node, kinds: tunnels.map(\.kind)),
-                            tunnelConfirmed: false, profile: BaseProfile(node: node), now: clock.now, mayAcquire: true)
-            }) { $0.mayAcquire = true }
-            _ = created
-            // A base on the HTTP tunnel is addressed by IP and port: until its next heartbeat, the
-            // Node's InternalIP and tunnel-port label say where it is.
-            let tunnel = tunnels[Self.guessTunnel(for: node, kinds: tunnels.map(\.kind))]
-            if let ip = node.status?.addresses?.first(where: { $0.type == "InternalIP" })?.address {
-                tunnel.learnAddress(
-                    host: ip, port: node.metadata.labels?[KouplelessKeys.tunnelPort].flatMap(Int.init), for: name.identity)
-            }
-            leases.track(key)
-            queue.add(key)
+            _ = Self.know(node, as: name, registry: registry, tunnels: tunnels, now: clock.now)
+            leases.track(name.rawValue)
+            queue.add(name.rawValue)
         }
+    }
+
+    /// Records a vnode known from its Node (every Node of this env the informer delivers, those of
+    /// the first list included): this replica may take its Lease whenever it is free (its owner
+    /// released it or let it expire; contract §3), and, until the base is heard from on this
+    /// replica, the Node says where the base is (an HTTP base: its InternalIP and tunnel-port
+    /// label) and what it looks like. Returns whether the vnode was new to this replica.
+    static func know(_ node: Node, as name: VNodeName, registry: VNodeRegistry, tunnels: [any Tunnel],
+                     now: Duration) -> Bool {
+        let profile = BaseProfile(node: node)
+        let (created, heard) = registry.upsert(name.rawValue, make: {
+            VNodeRecord(name: name, tunnel: guessTunnel(for: node, kinds: tunnels.map(\.kind)), tunnelConfirmed: false,
+                        profile: profile, now: now, mayAcquire: true)
+        }) { record -> (tunnel: Int, confirmed: Bool) in
+            record.mayAcquire = true
+            if !record.tunnelConfirmed { record.profile = profile }
+            return (record.tunnel, record.tunnelConfirmed)
+        }
+        if !heard.confirmed, !profile.localIP.isEmpty {
+            tunnels[heard.tunnel].learnAddress(
+                host: profile.localIP, port: node.metadata.labels?[KouplelessKeys.tunnelPort].flatMap(Int.init),
+                for: name.identity)
+        }
+        return created
     }
 
     /// A Node with a tunnel-port label was registered over HTTP; otherwise over MQTT.

@@ -41,12 +41,15 @@ final class VNodeReconciler: Sendable {
         logger[metadataKey: "vnode"] = "\(name)"
         let now = clock.now
         guard record.isOwned(now: now, leaseDuration: configuration.leaseDuration) else {
-            if record.isDead(now: now, deadAfter: configuration.deadAfter) {
+            if !record.isDead(now: now, deadAfter: configuration.deadAfter) {
+                schedule(name, at: record.lastRefresh + configuration.deadAfter)
+            } else if deps.nodes.get(namespace: nil, name: name) == nil {
                 deps.registry.remove(name)
                 logger.debug("forgetting silent vnode owned elsewhere")
-            } else {
-                schedule(name, at: record.lastRefresh + configuration.deadAfter)
             }
+            // Silent here but its Node exists: its owner hears from the base (an HTTP base
+            // heart-beats to one replica only) or retires it. This replica keeps it, to take its
+            // Lease when the owner frees it; the informer's deletion brings the key back.
             return
         }
         if record.isDead(now: now, deadAfter: configuration.deadAfter) {

@@ -24,7 +24,8 @@ public struct VNodeRecord: Sendable {
     public var lastRefresh: Duration
     /// Set by a heartbeat or health answer whose state is not ACTIVATED.
     public var deactivatedState: String?
-    /// Whether this replica may take the Lease: it heard from the base, or adopted the Node at start-up.
+    /// Whether this replica may take the Lease once it is free: it heard from the base, or knows its
+    /// Node (an HTTP base heart-beats to one replica only; the others take over from the Node).
     public var mayAcquire: Bool
     public var ownership: Ownership = .unknown
 

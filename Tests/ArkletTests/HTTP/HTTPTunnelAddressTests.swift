@@ -8,7 +8,10 @@ import Testing
         let identity = try #require(BaseIdentity("10.1.0.45"))
         tunnel.learnAddress(host: "10.1.0.45", port: nil, for: identity)
         #expect(tunnel.address(of: identity) == ArkletAddress(host: "10.1.0.45", port: 1238))
-        // An address already known (from a heartbeat or setAddress) is not replaced by the Node's.
+        // The Node changed (the base moved while another replica owned it): the newer Node wins.
+        tunnel.learnAddress(host: "10.1.0.47", port: 1240, for: identity)
+        #expect(tunnel.address(of: identity) == ArkletAddress(host: "10.1.0.47", port: 1240))
+        // An address from the base (a heartbeat) or setAddress is not replaced by the Node's.
         tunnel.setAddress(ArkletAddress(host: "10.1.0.46", port: 1300), for: identity)
         tunnel.learnAddress(host: "10.9.9.9", port: 1400, for: identity)
         #expect(tunnel.address(of: identity) == ArkletAddress(host: "10.1.0.46", port: 1300))

@@ -60,12 +60,7 @@ import Testing
             let base = try await harness.startReadyBase("base-1")
             try await harness.createPod("app", on: "base-1", bizzes: [("biz1", "1.0.0")], grace: 30)
             try await harness.waitForPod("app", ready: true)
-            let start = ContinuousClock.now
-            let deleting = try await harness.client.delete(Pod.self, namespace: "default", name: "app")
-            #expect(deleting?.metadata.deletionTimestamp != nil)
-            try await waitFor("pod gone", timeout: .seconds(15)) { try await harness.pod("app") == nil ? true : nil }
-            #expect(ContinuousClock.now - start < .seconds(15))
-            #expect(await base.arklet.count(of: .uninstallBiz, key: biz1) == 1)
+            try await harness.deletePodExpectingUninstall("app", of: biz1, from: base.arklet)
             #expect(await base.arklet.bizStates.isEmpty)
             await base.stop()
             await controller.stop()

@@ -20,7 +20,7 @@ import Testing
     func aRollingUpdateNeverShowsTwoVersionsReadyOnABaseAndNoBaseLosesItsModule(maxSurge: Int) async throws {
         try await ControllerHarness.with { harness in
             let controller = try await harness.startController(harness.configuration())
-            var bases: [RunningBase] = []
+            var bases: [RunningBase<MQTTSimulatedBase>] = []
             for identity in Self.bases {
                 bases.append(try await harness.startReadyBase(identity) { $0.recordsStateHistory = true })
             }

@@ -49,17 +49,11 @@ import Testing
             try await harness.createPod("app", on: "base-1", bizzes: [("biz1", "1.0.0")])
             try await harness.waitForPod("app", ready: true)
             await base.stop()
-            let node = try await waitFor("node NotReady") {
-                let node = try await harness.node("base-1")
-                return node?.status?.condition("Ready")?.status == "False" ? node : nil
-            }
+            let node = try await harness.waitForNode("base-1", ready: false)
             #expect(node.status?.condition("Ready")?.reason == "BaseUnreachable")
             let pod = try await harness.waitForPod("app", ready: false)
             #expect(pod.status?.condition("Ready")?.reason == "BaseUnreachable")
-            try await waitFor("node and lease deleted") {
-                let node = try await harness.node("base-1"), lease = try await harness.lease("base-1")
-                return node == nil && lease == nil ? true : nil
-            }
+            try await harness.waitForNodeAndLeaseDeleted("base-1")
             // The base comes back with the same identity: a Ready node again (C-M3).
             let back = harness.start(base.base)
             try await waitFor("node Ready again") {
@@ -85,15 +79,9 @@ import Testing
                 try await harness.node("base-1")?.status?.capacity?["memory"] != nil ? true : nil
             }
             base.base.publishHeartbeat(state: "DEACTIVATED")
-            let node = try await waitFor("node NotReady", timeout: .seconds(5)) {
-                let node = try await harness.node("base-1")
-                return node?.status?.condition("Ready")?.status == "False" ? node : nil
-            }
+            let node = try await harness.waitForNode("base-1", ready: false, timeout: .seconds(5))
             #expect(node.status?.condition("Ready")?.reason == "BaseDeactivated")
-            try await waitFor("node and lease deleted", timeout: .seconds(30)) {
-                let node = try await harness.node("base-1"), lease = try await harness.lease("base-1")
-                return node == nil && lease == nil ? true : nil
-            }
+            try await harness.waitForNodeAndLeaseDeleted("base-1", timeout: .seconds(30))
             await base.stop()
             await controller.stop()
         }

@@ -1,5 +1,6 @@
 @testable import Arklet
 import BaseSimulation
+import CurlHTTP
 import Foundation
 import KubeClient
 import KubeRuntime
@@ -25,35 +26,47 @@ struct DeadlineExceeded: Error, CustomStringConvertible {
     var description: String { "timed out waiting for \(what)" }
 }
 
-/// One integration test's world: a test API server, a mosquitto broker, an env of its own, and
-/// controllers (each with its own MQTT tunnel) and simulated bases that the test starts and stops.
+/// One integration test's world: a test API server, an env of its own, the transport its
+/// controllers reach their bases by (``tunnel``: a mosquitto broker for MQTT, loopback listeners
+/// for HTTP), and the controllers and simulated bases that the test starts and stops
+/// (`ControllerHarness+Controllers.swift`, `ControllerHarness+Bases.swift`).
 final class ControllerHarness: Sendable {
     let server: KubeTestServer
     let client: KubernetesClient
-    let broker: TestBroker
+    /// The tunnel kind of every controller of this world.
+    let tunnel: TunnelKind
+    /// The broker of an MQTT world; `nil` in an HTTP world.
+    let broker: TestBroker?
+    /// The libcurl client that HTTP tunnels send commands through and HTTP bases heart-beat through.
+    let curl: CurlHTTPClient
     let env: String
 
-    private init(server: KubeTestServer, client: KubernetesClient, broker: TestBroker, env: String) {
+    private init(server: KubeTestServer, client: KubernetesClient, tunnel: TunnelKind, broker: TestBroker?, env: String) {
         self.server = server
         self.client = client
+        self.tunnel = tunnel
         self.broker = broker
+        self.curl = CurlHTTPClient(logger: TestLogging.logger("curl"))
         self.env = env
     }
 
-    /// Runs `body` in a fresh world and tears it down afterwards.
-    static func with(_ body: (ControllerHarness) async throws -> Void) async throws {
+    /// Runs `body` in a fresh world whose controllers use `tunnel`, and tears it down afterwards.
+    static func with(_ tunnel: TunnelKind = .mqtt, _ body: (ControllerHarness) async throws -> Void) async throws {
         let token = UUID().uuidString
         let server = try await KubeTestServer.start(KubeTestServerConfiguration(token: token), logger: TestLogging.logger("apiserver"))
         let client = KubernetesClient(configuration: KubeConfiguration(server: server.baseURL, credentials: .token(token)),
                                       logger: TestLogging.logger("client"))
-        let broker: TestBroker
-        do {
-            broker = try await TestBroker.launch()
-        } catch {
-            await server.shutdown()
-            throw error
+        var broker: TestBroker?
+        if tunnel == .mqtt {
+            do {
+                broker = try await TestBroker.launch()
+            } catch {
+                client.shutdown()
+                await server.shutdown()
+                throw error
+            }
         }
-        let harness = ControllerHarness(server: server, client: client, broker: broker,
+        let harness = ControllerHarness(server: server, client: client, tunnel: tunnel, broker: broker,
                                         env: "t\(UInt32.random(in: 0...UInt32.max))")
         do {
             try await body(harness)
@@ -65,7 +78,8 @@ final class ControllerHarness: Sendable {
     }
 
     private func tearDown() async {
-        await broker.shutdown()
+        await broker?.shutdown()
+        curl.shutdown()
         client.shutdown()
         await server.shutdown()
     }
@@ -83,62 +97,7 @@ final class ControllerHarness: Sendable {
         return configuration
     }
 
-    func mqttConfiguration(clientID: String) -> MQTTConfiguration {
-        MQTTConfiguration(broker: "127.0.0.1", port: broker.port, username: "", clientPrefix: "koupleless", env: env,
-                          clientID: clientID, keepAlive: .seconds(30), connectTimeout: .seconds(5),
-                          reconnectBackoff: ReconnectBackoff(initial: .milliseconds(50), maximum: .milliseconds(400)),
-                          maxPayloadBytes: 1 << 20)
-    }
-
-    /// Starts a controller with its own tunnel; waits until it is ready.
-    func startController(_ configuration: VirtualKubeletConfiguration,
-                         baselines: (any BaselineProvider)? = nil) async throws -> RunningController {
-        let tunnel = MQTTTunnel(
-            configuration: mqttConfiguration(clientID: configuration.clientID),
-            options: MQTTTunnelOptions(timeouts: .uniform(.seconds(5)), resendInterval: .seconds(1), shutdownTimeout: .seconds(3)),
-            logger: TestLogging.logger("tunnel"))
-        let controller = try VirtualKubeletController(configuration: configuration, client: client, tunnels: [tunnel],
-                                                      baselines: baselines, logger: TestLogging.logger("controller"))
-        // Owned by the returned value and awaited by `stop()`: the controller lives as long as the test wants.
-        let task = Task {
-            await withDiscardingTaskGroup { group in
-                group.addTask { try? await tunnel.run() }
-                group.addTask { await controller.run() }
-            }
-        }
-        let running = RunningController(controller: controller, tunnel: tunnel, task: task)
-        do {
-            try await waitFor("controller ready") { controller.isReady ? true : nil }
-        } catch {
-            await running.stop()
-            throw error
-        }
-        return running
-    }
-
-    /// A simulated base of this world.
-    func makeBase(_ identity: String, configure: (inout SimulatedBaseConfiguration) -> Void = { _ in }) -> MQTTSimulatedBase {
-        var configuration = SimulatedBaseConfiguration(
-            identity: BaseIdentity(identity)!, localIP: "10.9.0.\(UInt8.random(in: 1...250))", localHostName: "\(identity)-host",
-            heartbeatInterval: .seconds(1), installDuration: .milliseconds(50), uninstallDuration: .milliseconds(20))
-        configure(&configuration)
-        return MQTTSimulatedBase(arklet: SimulatedArklet(configuration: configuration),
-                                 mqtt: mqttConfiguration(clientID: identity), logger: TestLogging.logger("base"))
-    }
-
-    func start(_ base: MQTTSimulatedBase) -> RunningBase {
-        // Owned by the returned value and awaited by `stop()`.
-        RunningBase(base: base, task: Task { await base.run() })
-    }
-
     func nodeName(_ identity: String) -> String { "vnode.\(identity).\(env)" }
-
-    /// Starts a base and waits until its vnode is Ready.
-    func startReadyBase(_ identity: String, configure: (inout SimulatedBaseConfiguration) -> Void = { _ in }) async throws -> RunningBase {
-        let running = start(makeBase(identity, configure: configure))
-        try await waitFor("vnode of \(identity) Ready") { try await self.node(identity)?.status?.condition("Ready")?.status == "True" ? true : nil }
-        return running
-    }
 
     func node(_ identity: String) async throws -> Node? {
         do {
@@ -153,6 +112,23 @@ final class ControllerHarness: Sendable {
             return try await client.get(Lease.self, namespace: "kube-node-lease", name: nodeName(identity))
         } catch let error as KubeAPIError where error.isNotFound {
             return nil
+        }
+    }
+
+    /// Waits until the base's vnode shows `Ready` = `ready`; returns it.
+    @discardableResult
+    func waitForNode(_ identity: String, ready: Bool, timeout: Duration = .seconds(20)) async throws -> Node {
+        try await waitFor("vnode of \(identity) Ready=\(ready)", timeout: timeout) {
+            let node = try await self.node(identity)
+            return node?.status?.condition("Ready")?.status == (ready ? "True" : "False") ? node : nil
+        }
+    }
+
+    /// Waits until neither the base's Node nor its Lease exists.
+    func waitForNodeAndLeaseDeleted(_ identity: String, timeout: Duration = .seconds(20)) async throws {
+        try await waitFor("vnode and lease of \(identity) deleted", timeout: timeout) {
+            let node = try await self.node(identity), lease = try await self.lease(identity)
+            return node == nil && lease == nil ? true : nil
         }
     }
 
@@ -216,29 +192,4 @@ func withDeadline<T: Sendable>(_ timeout: Duration, _ what: String,
                                _ body: @escaping @Sendable () async throws -> T) async throws -> T {
     guard let value = try await Arklet.withDeadline(timeout, operation: body) else { throw DeadlineExceeded(what: what) }
     return value
-}
-
-/// A controller and its tunnel running in a task of their own.
-struct RunningController: Sendable {
-    let controller: VirtualKubeletController
-    let tunnel: MQTTTunnel
-    let task: Task<Void, Never>
-
-    func stop() async {
-        task.cancel()
-        await task.value
-    }
-}
-
-/// A simulated base running in a task of its own.
-struct RunningBase: Sendable {
-    let base: MQTTSimulatedBase
-    let task: Task<Void, Never>
-
-    var arklet: SimulatedArklet { base.arklet }
-
-    func stop() async {
-        task.cancel()
-        await task.value
-    }
 }
