@@ -226,7 +226,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ModuleControllerAppTests",
-            dependencies: ["ModuleControllerApp", "Arklet"],
+            dependencies: ["ModuleControllerApp", "Arklet", "VirtualKubelet"],
             swiftSettings: strict
         ),
         .testTarget(
