@@ -5,6 +5,7 @@ import KubeClient
 import KubeRuntime
 import KubeTestServer
 import Logging
+import Synchronization
 import Testing
 @testable import VirtualKubelet
 import MosquittoTestSupport
@@ -32,12 +33,16 @@ final class ControllerHarness: Sendable {
     let client: KubernetesClient
     let broker: TestBroker
     let env: String
+    private let token: String
+    /// Clients made for single controllers (see ``makeClient()``), shut down with the world.
+    private let extraClients = Mutex<[KubernetesClient]>([])
 
-    private init(server: KubeTestServer, client: KubernetesClient, broker: TestBroker, env: String) {
+    private init(server: KubeTestServer, client: KubernetesClient, broker: TestBroker, env: String, token: String) {
         self.server = server
         self.client = client
         self.broker = broker
         self.env = env
+        self.token = token
     }
 
     /// Runs `body` in a fresh world and tears it down afterwards.
@@ -54,7 +59,7 @@ final class ControllerHarness: Sendable {
             throw error
         }
         let harness = ControllerHarness(server: server, client: client, broker: broker,
-                                        env: "t\(UInt32.random(in: 0...UInt32.max))")
+                                        env: "t\(UInt32.random(in: 0...UInt32.max))", token: token)
         do {
             try await body(harness)
         } catch {
@@ -66,6 +71,7 @@ final class ControllerHarness: Sendable {
 
     private func tearDown() async {
         await broker.shutdown()
+        for extra in extraClients.withLock({ $0 }) { extra.shutdown() }
         client.shutdown()
         await server.shutdown()
     }
@@ -90,15 +96,25 @@ final class ControllerHarness: Sendable {
                           maxPayloadBytes: 1 << 20)
     }
 
-    /// Starts a controller with its own tunnel; waits until it is ready.
-    func startController(_ configuration: VirtualKubeletConfiguration,
-                         baselines: (any BaselineProvider)? = nil) async throws -> RunningController {
+    /// A Kubernetes client of its own, for a controller the test will cut off from the API server
+    /// (``RunningController/crash()``).
+    func makeClient() -> KubernetesClient {
+        let client = KubernetesClient(configuration: KubeConfiguration(server: server.baseURL, credentials: .token(token)),
+                                      logger: TestLogging.logger("client"))
+        extraClients.withLock { $0.append(client) }
+        return client
+    }
+
+    /// Starts a controller with its own tunnel (and `client`, else the world's); waits until it is ready.
+    func startController(_ configuration: VirtualKubeletConfiguration, baselines: (any BaselineProvider)? = nil,
+                         client: KubernetesClient? = nil) async throws -> RunningController {
         let tunnel = MQTTTunnel(
             configuration: mqttConfiguration(clientID: configuration.clientID),
             options: MQTTTunnelOptions(timeouts: .uniform(.seconds(5)), resendInterval: .seconds(1), shutdownTimeout: .seconds(3)),
             logger: TestLogging.logger("tunnel"))
-        let controller = try VirtualKubeletController(configuration: configuration, client: client, tunnels: [tunnel],
-                                                      baselines: baselines, logger: TestLogging.logger("controller"))
+        let controller = try VirtualKubeletController(configuration: configuration, client: client ?? self.client,
+                                                      tunnels: [tunnel], baselines: baselines,
+                                                      logger: TestLogging.logger("controller"))
         // Owned by the returned value and awaited by `stop()`: the controller lives as long as the test wants.
         let task = Task {
             await withDiscardingTaskGroup { group in
@@ -106,7 +122,7 @@ final class ControllerHarness: Sendable {
                 group.addTask { await controller.run() }
             }
         }
-        let running = RunningController(controller: controller, tunnel: tunnel, task: task)
+        let running = RunningController(controller: controller, tunnel: tunnel, task: task, ownClient: client)
         do {
             try await waitFor("controller ready") { controller.isReady ? true : nil }
         } catch {
@@ -210,10 +226,22 @@ struct RunningController: Sendable {
     let controller: VirtualKubeletController
     let tunnel: MQTTTunnel
     let task: Task<Void, Never>
+    /// The client the controller was started with, if not the world's.
+    let ownClient: KubernetesClient?
 
+    /// Stops the controller the SIGTERM way: it releases its Leases.
     func stop() async {
         task.cancel()
         await task.value
+    }
+
+    /// Stops the controller the way a crash does: first its API connection is cut (every request
+    /// fails from then on), so that nothing it holds is released. Needs a controller started with
+    /// a client of its own.
+    func crash() async {
+        precondition(ownClient != nil, "crash() needs a controller started with harness.makeClient()")
+        ownClient?.shutdown()
+        await stop()
     }
 }
 

@@ -34,6 +34,19 @@ final class PodTimeline: Sendable {
         } catch {}
     }
 
+    /// Records the pods of `namespace` from now on while `body` runs; returns what was recorded.
+    static func recording(client: KubernetesClient, namespace: String = "default",
+                          during body: () async throws -> Void) async throws -> PodTimeline {
+        let timeline = PodTimeline()
+        let version = try await client.list(Pod.self, namespace: namespace).metadata.resourceVersion ?? ""
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await timeline.record(client: client, namespace: namespace, from: version) }
+            try await body()
+            group.cancelAll()
+        }
+        return timeline
+    }
+
     /// The readiness of each pod after each recorded change.
     var states: [[String: Bool]] {
         var current: [String: Bool] = [:]
