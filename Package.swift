@@ -228,7 +228,7 @@ let package = Package(
         .testTarget(
             name: "ModuleControllerAppTests",
             dependencies: ["ModuleControllerApp", "Arklet", "BaseSimulation", "CurlHTTP", "KubeClient", "KubeTestServer",
-                           "MosquittoTestSupport"],
+                           "MosquittoTestSupport", "VirtualKubelet"],
             swiftSettings: strict
         ),
         .testTarget(

@@ -1,5 +1,6 @@
 import Arklet
 import Foundation
+import VirtualKubelet
 
 /// Every setting of the controller, read from the environment variables of the upstream controller
 /// (same names, same defaults) and overridable by command-line flags.
@@ -107,6 +108,13 @@ public struct ControllerSettings: Sendable {
             kubeletProxyEnabled: flag("KUBELET_PROXY_ENABLED"),
             kubeletProxyPort: try integer("KUBELET_PROXY_PORT", 10250, range: 0...65535),
             kubeconfig: nil, healthPort: 8081, metricsPort: 9090)
+    }
+
+    /// The settings of the controller core: identity, env, workers and cluster mode; every other
+    /// setting keeps the upstream default.
+    public var virtualKubeletConfiguration: VirtualKubeletConfiguration {
+        VirtualKubeletConfiguration(env: env, clientID: clientID, workerCount: workerCount, isCluster: isCluster,
+                                    workloadMaxLevel: workloadMaxLevel)
     }
 
     /// Problems that make the settings unusable, each saying what to change.

@@ -76,8 +76,7 @@ public struct ModuleControllerApplication: Sendable {
         }
         let baselines = DeploymentBaselines(deployments: deployments.store, env: settings.env)
         let controller = try VirtualKubeletController(
-            configuration: VirtualKubeletConfiguration(
-                env: settings.env, clientID: settings.clientID, workerCount: settings.workerCount),
+            configuration: settings.virtualKubeletConfiguration,
             client: client, tunnels: tunnels, baselines: baselines, logger: logger)
 
         let readiness: ReadinessCheck = { [tunnels] in

@@ -1,6 +1,7 @@
 import Arklet
 import ModuleControllerApp
 import Testing
+import VirtualKubelet
 
 @Suite struct ControllerSettingsTests {
     @Test func upstreamDefaultsApplyWhenNothingIsSet() throws {
@@ -58,5 +59,21 @@ import Testing
             }
             #expect(error?.description.contains(name) == true, "\(name)=\(value): \(String(describing: error))")
         }
+    }
+
+    @Test func clusterModeReachesTheControllerCore() throws {
+        let defaults = try ControllerSettings.fromEnvironment(["CLIENT_ID": "replica-a"]).virtualKubeletConfiguration
+        #expect(!defaults.isCluster)
+        #expect(defaults.workloadMaxLevel == 3)
+        let cluster = try ControllerSettings.fromEnvironment([
+            "CLIENT_ID": "replica-a", "ENV": "prod", "IS_CLUSTER": "true", "WORKLOAD_MAX_LEVEL": "1", "VNODE_WORKER_NUM": "4",
+        ]).virtualKubeletConfiguration
+        #expect(cluster.isCluster)
+        #expect(cluster.workloadMaxLevel == 1)
+        #expect(cluster.clientID == "replica-a")
+        #expect(cluster.env == "prod")
+        #expect(cluster.workerCount == 4)
+        try cluster.validate()
+        #expect(throws: ConfigurationError.self) { _ = try ControllerSettings.fromEnvironment(["WORKLOAD_MAX_LEVEL": "0"]) }
     }
 }

@@ -29,6 +29,12 @@ public struct VirtualKubeletConfiguration: Sendable, Hashable {
     public var orphanGracePeriod: Duration
     /// The `source.component` of Kubernetes Events.
     public var eventComponent: String
+    /// `IS_CLUSTER`: replicas spread the vnodes evenly (``FairShare``); off, a replica takes every
+    /// vnode whose Lease it finds free, as upstream.
+    public var isCluster: Bool
+    /// `WORKLOAD_MAX_LEVEL` (≥ 1): in cluster mode a replica stops taking new vnodes once it holds
+    /// ⌈vnodes ÷ replicas⌉ + level − 1 of them (1: the strictly even split).
+    public var workloadMaxLevel: Int
 
     public init(env: String = "dev", clientID: String, workerCount: Int = 8,
                 leaseDuration: Duration = .seconds(40), leaseRenewInterval: Duration = .seconds(10),
@@ -36,7 +42,7 @@ public struct VirtualKubeletConfiguration: Sendable, Hashable {
                 healthPollInterval: Duration = .seconds(10), bizListPollInterval: Duration = .seconds(15),
                 operationRetryBaseDelay: Duration = .seconds(1), operationRetryMaxDelay: Duration = .seconds(300),
                 uninstallWaitTimeout: Duration = .seconds(25), orphanGracePeriod: Duration = .seconds(120),
-                eventComponent: String = "module-controller") {
+                eventComponent: String = "module-controller", isCluster: Bool = false, workloadMaxLevel: Int = 3) {
         self.env = env
         self.clientID = clientID
         self.workerCount = workerCount
@@ -51,6 +57,8 @@ public struct VirtualKubeletConfiguration: Sendable, Hashable {
         self.uninstallWaitTimeout = uninstallWaitTimeout
         self.orphanGracePeriod = orphanGracePeriod
         self.eventComponent = eventComponent
+        self.isCluster = isCluster
+        self.workloadMaxLevel = workloadMaxLevel
     }
 
     /// Checks the settings; the error says which one to change and how.
@@ -73,6 +81,9 @@ public struct VirtualKubeletConfiguration: Sendable, Hashable {
         }
         guard healthPollInterval > .zero, bizListPollInterval > .zero else {
             throw fail("polls", "health and biz list poll intervals must be positive")
+        }
+        guard workloadMaxLevel >= 1 else {
+            throw fail("WORKLOAD_MAX_LEVEL", "must be at least 1 (is \(workloadMaxLevel)); 1 is the strictly even split")
         }
         guard operationRetryBaseDelay > .zero, operationRetryMaxDelay >= operationRetryBaseDelay else {
             throw fail("retry", "the retry base delay must be positive and not above the maximum delay")

@@ -20,7 +20,8 @@ import Synchronization
 ///
 /// The controller is the single consumer of every tunnel's `events`; each tunnel's `run()` is the
 /// caller's to run. ``run()`` lasts until its task is cancelled, then releases the Leases it holds
-/// so that another replica takes over at once.
+/// so that another replica takes over at once. With ``VirtualKubeletConfiguration/isCluster`` the
+/// replicas spread the vnodes evenly between them (``FairShare``).
 public final class VirtualKubeletController: Sendable {
     public let configuration: VirtualKubeletConfiguration
     private let client: KubernetesClient
@@ -107,13 +108,16 @@ public final class VirtualKubeletController: Sendable {
 
     /// Whether the pod and node caches have their first complete lists.
     public var isSynced: Bool {
-        pods.isSynced && nodeInformer.store.isSynced
+        pods.isSynced && nodeInformer.store.isSynced && leases.membership?.isSynced != false
     }
 
     /// The names of the vnodes this replica owns right now.
     public var ownedVNodes: [String] {
         registry.ownedNames(now: clock.now, leaseDuration: configuration.leaseDuration).sorted()
     }
+
+    /// In cluster mode, the replicas this one sees alive (itself included), sorted; else empty.
+    public var clusterReplicas: [String] { leases.replicas }
 
     /// Base identities refused because they make no valid node name or topic level.
     public var refusedIdentities: Set<String> { router.refusedIdentities }
@@ -124,10 +128,12 @@ public final class VirtualKubeletController: Sendable {
         logger.info("virtual kubelet starting", metadata: [
             "env": "\(configuration.env)", "clientID": "\(configuration.clientID)",
             "tunnels": "\(tunnels.map(\.kind.rawValue))", "workers": "\(configuration.workerCount)",
+            "cluster": "\(configuration.isCluster)", "workloadMaxLevel": "\(configuration.workloadMaxLevel)",
         ])
         await withDiscardingTaskGroup { group in
             for informer in pods.informers { group.addTask { await informer.run() } }
             group.addTask { await self.nodeInformer.run() }
+            if let membership = leases.membership { group.addTask { await membership.run() } }
             group.addTask { await self.events.run() }
             group.addTask { await self.runner.run() }
             group.addTask { await self.queue.run() }
@@ -230,6 +236,7 @@ public final class VirtualKubeletController: Sendable {
             let counts = registry.counts(now: clock.now, leaseDuration: configuration.leaseDuration)
             VirtualKubeletMetrics.vnodes(known: counts.known, owned: counts.owned)
             VirtualKubeletMetrics.modulePods(byPhase: pods.countsByPhase())
+            if configuration.isCluster { VirtualKubeletMetrics.clusterReplicas(leases.replicas.count) }
             do { try await clock.sleep(for: .seconds(10)) } catch { return }
         }
     }

@@ -54,4 +54,9 @@ enum VirtualKubeletMetrics {
         Gauge(label: "module_controller_vnodes", dimensions: [("ownership", "known")]).record(known)
         Gauge(label: "module_controller_vnodes", dimensions: [("ownership", "owned")]).record(owned)
     }
+
+    /// Live controller replicas this replica sees in cluster mode (itself included).
+    static func clusterReplicas(_ count: Int) {
+        Gauge(label: "module_controller_cluster_replicas").record(count)
+    }
 }

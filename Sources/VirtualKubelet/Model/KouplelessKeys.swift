@@ -1,7 +1,7 @@
 /// The label, taint and annotation keys Koupleless users and bases depend on (reference §3–4).
 public enum KouplelessKeys {
     /// `virtual-kubelet.koupleless.io/component`: `module` on module pods, `vnode` on vnodes,
-    /// `vnode-lease` on their Leases.
+    /// `vnode-lease` on their Leases, `controller-replica` on the presence Leases of cluster mode.
     public static let component = "virtual-kubelet.koupleless.io/component"
     /// The older module-pod label key still shown in the Koupleless user docs.
     public static let legacyComponent = "module-controller.koupleless.io/component"
@@ -11,6 +11,7 @@ public enum KouplelessKeys {
     public static let moduleComponent = "module"
     public static let vnodeComponent = "vnode"
     public static let leaseComponent = "vnode-lease"
+    public static let replicaLeaseComponent = "controller-replica"
 
     public static let baseName = "base.koupleless.io/name"
     public static let baseVersion = "base.koupleless.io/version"

@@ -8,6 +8,11 @@ import Logging
 /// lease semantics from `LeaseLock` (create, renew, take over once expired). Every gain or loss of
 /// ownership is written to the registry and announced through `onChange`, so the vnode's reconcile
 /// starts or stops acting. Renewals are jittered so that many vnodes do not renew in lockstep.
+///
+/// In cluster mode (`IS_CLUSTER=true`) a vnode Lease this replica does not hold is only tried when
+/// the ``FairShareGate`` admits it (the ``FairShare`` rule over the ``ClusterMembership`` census);
+/// renewals of Leases it holds never ask. Vacancies the membership sees (a Lease released, a
+/// replica gone) bring the vnodes concerned back at once.
 final class LeaseKeeper: Sendable {
     private let lock: LeaseLock
     private let registry: VNodeRegistry
@@ -16,6 +21,9 @@ final class LeaseKeeper: Sendable {
     private let clock: any ControllerClock
     private let logger: Logger
     private let onChange: @Sendable (String) -> Void
+    /// This replica's view of the others; `nil` unless in cluster mode.
+    let membership: ClusterMembership?
+    private let gate: FairShareGate?
 
     init(client: KubernetesClient, registry: VNodeRegistry, configuration: VirtualKubeletConfiguration,
          clock: any ControllerClock, logger: Logger, onChange: @escaping @Sendable (String) -> Void) {
@@ -27,6 +35,16 @@ final class LeaseKeeper: Sendable {
         self.clock = clock
         self.logger = logger
         self.onChange = onChange
+        if configuration.isCluster {
+            let membership = ClusterMembership(client: client, configuration: configuration, clock: clock, logger: logger)
+            self.membership = membership
+            gate = FairShareGate(rule: FairShare(maxLevel: configuration.workloadMaxLevel, grace: configuration.leaseDuration),
+                                 membership: membership, registry: registry, leaseDuration: configuration.leaseDuration,
+                                 clock: clock)
+        } else {
+            membership = nil
+            gate = nil
+        }
     }
 
     var labels: [String: String] {
@@ -42,6 +60,11 @@ final class LeaseKeeper: Sendable {
     func run(workers: Int = 2) async {
         await withDiscardingTaskGroup { group in
             group.addTask { await self.queue.run() }
+            if let membership, let gate {
+                group.addTask {
+                    for await vacancy in membership.vacancies { self.reconsider(after: vacancy, gate: gate) }
+                }
+            }
             for _ in 0..<max(1, workers) {
                 group.addTask {
                     while let name = await self.queue.next() {
@@ -53,9 +76,24 @@ final class LeaseKeeper: Sendable {
         }
     }
 
+    /// Looks again at once at the vnodes a vacancy may let this replica take: the one released and
+    /// those the gate turned away, if this replica heard from them (or adopted them) and does not own them.
+    private func reconsider(after vacancy: ClusterMembership.Vacancy, gate: FairShareGate) {
+        var candidates = gate.deferredNames
+        if case .vnode(let name) = vacancy { candidates.insert(name) }
+        let now = clock.now
+        for name in candidates {
+            guard let record = registry.record(name), record.mayAcquire,
+                  !record.isOwned(now: now, leaseDuration: configuration.leaseDuration)
+            else { continue }
+            queue.add(name)
+        }
+    }
+
     private func keep(_ name: String) async {
         guard let record = registry.record(name) else {
             queue.forget(name)
+            gate?.forget(name)
             return
         }
         let now = clock.now
@@ -66,6 +104,22 @@ final class LeaseKeeper: Sendable {
         }
         var logger = logger
         logger[metadataKey: "vnode"] = "\(name)"
+        if !owned, let gate {
+            switch gate.admit(name) {
+            case .granted(let anyway):
+                if anyway {
+                    logger.info("vnode above this replica's fair share, but no other replica took it within the grace: trying anyway")
+                }
+            case .deferred(let retryAfter, let ownedCount, let limit):
+                logger.debug("vnode left to other replicas: this replica holds its fair share",
+                             metadata: ["owned": "\(ownedCount)", "limit": "\(limit)"])
+                queue.forget(name)
+                queue.add(name, after: max(.milliseconds(50), jittered(min(retryAfter, configuration.leaseRenewInterval / 2))))
+                return
+            }
+        }
+        // The claim of a grant ends only once the outcome is in the registry.
+        defer { if !owned { gate?.finish(name) } }
         do {
             let outcome = try await lock.acquireOrRenew(namespace: KouplelessKeys.nodeLeaseNamespace, name: name,
                                                         labels: labels)
@@ -106,8 +160,11 @@ final class LeaseKeeper: Sendable {
         return .milliseconds(Int(spread * 1000 * Double.random(in: 0.9...1.0)))
     }
 
-    /// Gives up every lease this replica holds, so that another replica can take the vnodes at once.
+    /// Gives up every lease this replica holds, so that another replica can take the vnodes at once;
+    /// in cluster mode the presence Lease goes first, so that the others no longer count this
+    /// replica when its vnode Leases come free.
     func releaseAll() async {
+        await membership?.withdraw()
         let names = registry.ownedNames(now: clock.now, leaseDuration: configuration.leaseDuration)
         await withDiscardingTaskGroup { group in
             for name in names {
@@ -127,12 +184,16 @@ final class LeaseKeeper: Sendable {
     /// Deletes a vnode's Lease (its base is dead) and stops keeping it.
     func delete(_ name: String) async throws {
         queue.forget(name)
+        gate?.forget(name)
         do {
             try await lock.client.delete(Lease.self, namespace: KouplelessKeys.nodeLeaseNamespace, name: name)
         } catch let error as KubeAPIError where error.isNotFound {
             return
         }
     }
+
+    /// The live replicas this replica sees, sorted; empty unless in cluster mode.
+    var replicas: [String] { membership?.census().replicas.sorted() ?? [] }
 
     func shutDown() {
         queue.shutDown()

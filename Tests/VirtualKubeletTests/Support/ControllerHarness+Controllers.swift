@@ -1,5 +1,6 @@
 import Arklet
 import Foundation
+import KubeClient
 import MosquittoTestSupport
 @testable import VirtualKubelet
 
@@ -32,13 +33,14 @@ extension ControllerHarness {
         }
     }
 
-    /// Starts a controller with its own tunnel; waits until it is ready (caches synced, tunnel
-    /// connected or listening).
-    func startController(_ configuration: VirtualKubeletConfiguration,
-                         baselines: (any BaselineProvider)? = nil) async throws -> RunningController {
+    /// Starts a controller with its own tunnel (and `client`, else the world's); waits until it is
+    /// ready (caches synced, tunnel connected or listening).
+    func startController(_ configuration: VirtualKubeletConfiguration, baselines: (any BaselineProvider)? = nil,
+                         client: KubernetesClient? = nil) async throws -> RunningController {
         let tunnel = makeTunnel(clientID: configuration.clientID)
-        let controller = try VirtualKubeletController(configuration: configuration, client: client, tunnels: [tunnel],
-                                                      baselines: baselines, logger: TestLogging.logger("controller"))
+        let controller = try VirtualKubeletController(configuration: configuration, client: client ?? self.client,
+                                                      tunnels: [tunnel], baselines: baselines,
+                                                      logger: TestLogging.logger("controller"))
         // Owned by the returned value and awaited by `stop()`: the controller lives as long as the test wants.
         let task = Task {
             await withDiscardingTaskGroup { group in
@@ -46,7 +48,7 @@ extension ControllerHarness {
                 group.addTask { await controller.run() }
             }
         }
-        var running = RunningController(controller: controller, tunnel: tunnel, task: task)
+        var running = RunningController(controller: controller, tunnel: tunnel, task: task, ownClient: client)
         do {
             try await waitFor("controller ready") { controller.isReady ? true : nil }
             if let http = tunnel as? HTTPTunnel {
@@ -68,15 +70,28 @@ struct RunningController: Sendable {
     /// Where HTTP bases send heartbeats to this controller (`http://127.0.0.1:<port>`); `nil` for MQTT.
     /// Kept after the controller stops: a base may go on heart-beating to a listener that is gone.
     fileprivate(set) var heartbeatEndpoint: String?
+    /// The client the controller was started with, if not the world's.
+    let ownClient: KubernetesClient?
 
-    init(controller: VirtualKubeletController, tunnel: any Tunnel, task: Task<Void, Never>) {
+    init(controller: VirtualKubeletController, tunnel: any Tunnel, task: Task<Void, Never>, ownClient: KubernetesClient?) {
         self.controller = controller
         self.tunnel = tunnel
         self.task = task
+        self.ownClient = ownClient
     }
 
+    /// Stops the controller the SIGTERM way: it releases its Leases.
     func stop() async {
         task.cancel()
         await task.value
+    }
+
+    /// Stops the controller the way a crash does: first its API connection is cut (every request
+    /// fails from then on), so that nothing it holds is released. Needs a controller started with
+    /// a client of its own.
+    func crash() async {
+        precondition(ownClient != nil, "crash() needs a controller started with harness.makeClient()")
+        ownClient?.shutdown()
+        await stop()
     }
 }

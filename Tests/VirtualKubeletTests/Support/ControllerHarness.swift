@@ -6,6 +6,7 @@ import KubeClient
 import KubeRuntime
 import KubeTestServer
 import Logging
+import Synchronization
 import Testing
 @testable import VirtualKubelet
 import MosquittoTestSupport
@@ -40,14 +41,19 @@ final class ControllerHarness: Sendable {
     /// The libcurl client that HTTP tunnels send commands through and HTTP bases heart-beat through.
     let curl: CurlHTTPClient
     let env: String
+    private let token: String
+    /// Clients made for single controllers (see ``makeClient()``), shut down with the world.
+    private let extraClients = Mutex<[KubernetesClient]>([])
 
-    private init(server: KubeTestServer, client: KubernetesClient, tunnel: TunnelKind, broker: TestBroker?, env: String) {
+    private init(server: KubeTestServer, client: KubernetesClient, tunnel: TunnelKind, broker: TestBroker?, env: String,
+                 token: String) {
         self.server = server
         self.client = client
         self.tunnel = tunnel
         self.broker = broker
         self.curl = CurlHTTPClient(logger: TestLogging.logger("curl"))
         self.env = env
+        self.token = token
     }
 
     /// Runs `body` in a fresh world whose controllers use `tunnel`, and tears it down afterwards.
@@ -67,7 +73,7 @@ final class ControllerHarness: Sendable {
             }
         }
         let harness = ControllerHarness(server: server, client: client, tunnel: tunnel, broker: broker,
-                                        env: "t\(UInt32.random(in: 0...UInt32.max))")
+                                        env: "t\(UInt32.random(in: 0...UInt32.max))", token: token)
         do {
             try await body(harness)
         } catch {
@@ -80,6 +86,7 @@ final class ControllerHarness: Sendable {
     private func tearDown() async {
         await broker?.shutdown()
         curl.shutdown()
+        for extra in extraClients.withLock({ $0 }) { extra.shutdown() }
         client.shutdown()
         await server.shutdown()
     }
@@ -95,6 +102,15 @@ final class ControllerHarness: Sendable {
             operationRetryMaxDelay: .seconds(1), uninstallWaitTimeout: .seconds(20), orphanGracePeriod: .seconds(30))
         configure(&configuration)
         return configuration
+    }
+
+    /// A Kubernetes client of its own, for a controller the test will cut off from the API server
+    /// (``RunningController/crash()``).
+    func makeClient() -> KubernetesClient {
+        let client = KubernetesClient(configuration: KubeConfiguration(server: server.baseURL, credentials: .token(token)),
+                                      logger: TestLogging.logger("client"))
+        extraClients.withLock { $0.append(client) }
+        return client
     }
 
     func nodeName(_ identity: String) -> String { "vnode.\(identity).\(env)" }

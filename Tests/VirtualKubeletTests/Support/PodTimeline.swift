@@ -55,6 +55,18 @@ final class PodTimeline: Sendable {
         } catch {}
     }
 
+    /// Records the pods of `namespace` from now on while `body` runs; returns what was recorded.
+    static func recording(client: KubernetesClient, namespace: String = "default",
+                          during body: () async throws -> Void) async throws -> PodTimeline {
+        let timeline = try await PodTimeline(client: client, namespace: namespace)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await timeline.record() }
+            try await body()
+            group.cancelAll()
+        }
+        return timeline
+    }
+
     private static func entry(_ pod: Pod, deleted: Bool) -> Entry {
         Entry(pod: pod.metadata.name ?? "", ready: PodStatusModel.isReady(pod.status),
               reason: pod.status?.condition("Ready")?.reason, node: pod.spec?.nodeName,
