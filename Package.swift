@@ -227,7 +227,7 @@ let package = Package(
         .testTarget(
             name: "ModuleControllerAppTests",
             dependencies: ["ModuleControllerApp", "Arklet", "BaseSimulation", "CurlHTTP", "KubeClient", "KubeTestServer",
-                           "MosquittoTestSupport"],
+                           "MosquittoTestSupport", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
         .testTarget(
