@@ -228,7 +228,7 @@ let package = Package(
         .testTarget(
             name: "ModuleControllerAppTests",
             dependencies: ["ModuleControllerApp", "Arklet", "BaseSimulation", "CurlHTTP", "KubeClient", "KubeTestServer",
-                           "MosquittoTestSupport", "VirtualKubelet"],
+                           "MosquittoTestSupport", "VirtualKubelet", .product(name: "Yams", package: "Yams")],
             swiftSettings: strict
         ),
         .testTarget(

@@ -122,7 +122,10 @@ final class VNodeReconciler: Sendable {
             if !changes.isEmpty {
                 var labels: [String: JSONValue] = [:]
                 for (key, value) in changes { labels[key] = value.map(JSONValue.string) ?? .null }
-                _ = try await deps.client.patch(Node.self, name: name, patch: .merge(["metadata": ["labels": .object(labels)]]))
+                // Through the status subresource, as the kubelet reconciles its node's labels: the
+                // node status strategy keeps metadata changes, so no `patch` on nodes is needed.
+                _ = try await deps.client.patch(Node.self, name: name, patch: .merge(["metadata": ["labels": .object(labels)]]),
+                                                subresource: "status")
                 VirtualKubeletMetrics.nodeWrite("labels")
                 logger.info("vnode labels updated", metadata: ["labels": "\(changes.keys.sorted())"])
             }

@@ -87,6 +87,24 @@ import Testing
         }
     }
 
+    /// A base redeployed with a new version under the same identity: its Node's labels follow
+    /// (written through nodes/status, the only node write the RBAC grants besides create/delete).
+    @Test func aBaseBackWithANewVersionGetsItsNodeLabelsUpdated() async throws {
+        try await ControllerHarness.with { harness in
+            let controller = try await harness.startController(harness.configuration())
+            let first = try await harness.startReadyBase("base-1")
+            #expect(try await harness.node("base-1")?.metadata.labels?["base.koupleless.io/version"] == "1.0.0")
+            await first.stop()
+            let second = try await harness.startReadyBase("base-1") { $0.metadata.version = "2.0.0" }
+            try await waitFor("version label updated") {
+                try await harness.node("base-1")?.metadata.labels?["base.koupleless.io/version"] == "2.0.0" ? true : nil
+            }
+            #expect(try await harness.node("base-1")?.metadata.labels?["base.koupleless.io/name"] == "base")
+            await second.stop()
+            await controller.stop()
+        }
+    }
+
     @Test func identitiesThatMakeNoNodeNameAreRefusedWithoutHarm() async throws {
         try await ControllerHarness.with { harness in
             let controller = try await harness.startController(harness.configuration())
