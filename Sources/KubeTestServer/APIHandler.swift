@@ -106,16 +106,19 @@ struct QueryParameters: Sendable {
 /// answers and watch streams.
 struct APIHandler: Sendable {
     let store: ObjectStore
-    let token: String
+    /// Bearer tokens that are accepted.
+    let tokens: Set<String>
     let bookmarkInterval: Duration?
     let defaultWatchTimeout: Duration
+    let accessLog: AccessLog
     let logger: Logger
 
     static let maxBodySize = 3 * 1024 * 1024
 
     func respond(to request: Request) async -> Response {
         let authorization = request.headers[.authorization] ?? ""
-        guard authorization == "Bearer \(token)" else { return Self.errorResponse(.unauthorized) }
+        guard authorization.hasPrefix("Bearer "), case let token = String(authorization.dropFirst(7)), tokens.contains(token)
+        else { return Self.errorResponse(.unauthorized) }
         let path = request.uri.path
         if ["/healthz", "/readyz", "/livez"].contains(path) {
             return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
@@ -128,6 +131,8 @@ struct APIHandler: Sendable {
         }
         guard let target = ResourcePath(path: path) else { return Self.errorResponse(.pathNotFound) }
         let query = QueryParameters(request.uri.query)
+        accessLog.record(target.attributes(method: request.method.rawValue, watch: target.watchPrefix || query.flag("watch")),
+                         token: token)
         do {
             return try await route(request, target, query)
         } catch {

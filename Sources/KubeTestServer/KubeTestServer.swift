@@ -22,6 +22,9 @@ public struct KubeTestServerConfiguration: Sendable {
     public var bookmarkInterval: Duration?
     /// How long a watch without `timeoutSeconds` stays open (the real server uses 30–60 minutes).
     public var defaultWatchTimeout: Duration
+    /// More bearer tokens the server accepts, so that a test can tell one client's requests from
+    /// another's (``KubeTestServer/requestedAttributes(token:)``).
+    public var additionalTokens: Set<String> = []
 
     /// Settings with the given token; everything else has test-friendly defaults.
     public init(
@@ -66,13 +69,16 @@ public final class KubeTestServer: Sendable {
     /// `http://<host>:<port>`.
     public let baseURL: String
     let store: ObjectStore
+    private let accessLog: AccessLog
     private let serverTask: Task<Void, Never>
     private let logger: Logger
 
-    private init(port: Int, host: String, store: ObjectStore, serverTask: Task<Void, Never>, logger: Logger) {
+    private init(port: Int, host: String, store: ObjectStore, accessLog: AccessLog, serverTask: Task<Void, Never>,
+                 logger: Logger) {
         self.port = port
         self.baseURL = "http://\(host):\(port)"
         self.store = store
+        self.accessLog = accessLog
         self.serverTask = serverTask
         self.logger = logger
     }
@@ -81,9 +87,10 @@ public final class KubeTestServer: Sendable {
     public static func start(_ configuration: KubeTestServerConfiguration, logger: Logger) async throws -> KubeTestServer {
         let store = ObjectStore(historyLimit: configuration.watchHistoryLimit,
             watcherQueueLimit: configuration.watcherQueueLimit)
-        let handler = APIHandler(store: store, token: configuration.token,
+        let accessLog = AccessLog()
+        let handler = APIHandler(store: store, tokens: configuration.additionalTokens.union([configuration.token]),
             bookmarkInterval: configuration.bookmarkInterval, defaultWatchTimeout: configuration.defaultWatchTimeout,
-            logger: logger)
+            accessLog: accessLog, logger: logger)
         let responder = CallbackResponder<BasicRequestContext> { request, _ in await handler.respond(to: request) }
         let startup = StartupSignal()
         // Hummingbird logs the cancellation that stops it as an error; its own logs are kept to
@@ -113,8 +120,12 @@ public final class KubeTestServer: Sendable {
             throw error
         }
         logger.info("kube test server listening", metadata: ["port": "\(port)"])
-        return KubeTestServer(port: port, host: configuration.host, store: store, serverTask: task, logger: logger)
+        return KubeTestServer(port: port, host: configuration.host, store: store, accessLog: accessLog, serverTask: task,
+                              logger: logger)
     }
+
+    /// Every distinct kind of resource request made with `token` so far, as RBAC sees requests.
+    public func requestedAttributes(token: String) -> Set<RequestAttributes> { accessLog.all(token: token) }
 
     /// Ends every watch stream, stops the HTTP server and waits until it has stopped.
     public func shutdown() async {

@@ -42,12 +42,14 @@ struct UnitTests {
         #expect(Defaulting.qosClass(of: ["containers": [["resources": ["requests": ["cpu": "1"]]]]]) == "Burstable")
     }
 
-    @Test("10,000 pods on 1,000 nodes: node-scoped lists use the index and stay fast")
-    func scale() async throws {
-        try await withServer({ $0.watchHistoryLimit = 50_000 }) { server, client in
+    /// How fast node-scoped lists are at 10,000 pods is a benchmark's question; here: they are
+    /// answered from the node-name index (only the node's pods are even looked at), and right.
+    @Test("node-scoped lists and watches of pods are served from the node-name index")
+    func nodeNameIndex() async throws {
+        try await withServer { server, client in
             let now = Date()
             try server.store.withState { (state: inout StoreState) throws(APIError) in
-                for node in 0..<1_000 {
+                for node in 0..<100 {
                     _ = try state.create(.nodes, namespace: nil, body: Fixtures.node("vnode-\(node)"), now: now)
                     for index in 0..<10 {
                         _ = try state.create(.pods, namespace: "default", body: Fixtures.pod("pod-\(node)-\(index)", node: "vnode-\(node)"),
@@ -55,19 +57,15 @@ struct UnitTests {
                     }
                 }
             }
-            let clock = ContinuousClock()
-            var nodeAnswer: HTTPAnswer?
-            let nodeList = try await clock.measure {
-                nodeAnswer = try await client.get("/api/v1/pods?fieldSelector=spec.nodeName%3Dvnode-500")
+            let candidates = try server.store.withState { (state: inout StoreState) throws(APIError) in
+                state.currentObjects(.pods, namespace: nil, nodeName: "vnode-50")
             }
-            #expect(try nodeAnswer?.json["items"]?.arrayValue?.count == 10)
-            var allAnswer: HTTPAnswer?
-            let fullList = try await clock.measure {
-                allAnswer = try await client.get("/api/v1/namespaces/default/pods")
-            }
-            #expect(try allAnswer?.json["items"]?.arrayValue?.count == 10_000)
-            #expect(nodeList < .milliseconds(500), "node-scoped list took \(nodeList)")
-            #expect(nodeList * 5 < fullList, "node list \(nodeList) vs full list \(fullList)")
+            #expect(candidates.count == 10, "the index gives exactly the node's pods")
+            let nodeAnswer = try await client.get("/api/v1/pods?fieldSelector=spec.nodeName%3Dvnode-50")
+            let names = try nodeAnswer.json["items"]?.arrayValue?.compactMap { $0["metadata"]?["name"]?.stringValue } ?? []
+            #expect(Set(names) == Set((0..<10).map { "pod-50-\($0)" }))
+            let allAnswer = try await client.get("/api/v1/namespaces/default/pods")
+            #expect(try allAnswer.json["items"]?.arrayValue?.count == 1_000)
             let watch = try await client.watch("/api/v1/pods?watch=1&fieldSelector=spec.nodeName%3Dvnode-7")
             let initial = try await watch.waitForEvents(10)
             #expect(Set(initial.compactMap { $0["object"]?["spec"]?["nodeName"]?.stringValue }) == ["vnode-7"])

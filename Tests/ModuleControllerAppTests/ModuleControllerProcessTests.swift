@@ -28,9 +28,12 @@ import Testing
     @Test func peerDeploymentsAndBaselinesFollowTheBasesAndSIGTERMReleasesEveryLease() async throws {
         #expect(FileManager.default.isExecutableFile(atPath: Self.executable.path),
                 "build the package first (swift build): \(Self.executable.path) is missing")
-        let token = UUID().uuidString
+        let token = UUID().uuidString, controllerToken = UUID().uuidString
         let env = "p\(UInt32.random(in: 0...UInt32.max))"
-        let server = try await KubeTestServer.start(KubeTestServerConfiguration(token: token), logger: Self.logger("apiserver"))
+        var serverConfiguration = KubeTestServerConfiguration(token: token)
+        // The controller has a token of its own, so its requests can be checked against deploy/rbac.yaml.
+        serverConfiguration.additionalTokens = [controllerToken]
+        let server = try await KubeTestServer.start(serverConfiguration, logger: Self.logger("apiserver"))
         let client = KubernetesClient(configuration: KubeConfiguration(server: server.baseURL, credentials: .token(token)),
                                       logger: Self.logger("client"))
         let broker = try await TestBroker.launch()
@@ -38,7 +41,7 @@ import Testing
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let kubeconfig = directory.appendingPathComponent("kubeconfig")
-        try server.kubeconfig(token: token).write(to: kubeconfig, atomically: true, encoding: .utf8)
+        try server.kubeconfig(token: controllerToken).write(to: kubeconfig, atomically: true, encoding: .utf8)
         let http = CurlHTTPClient(logger: Self.logger("http"))
 
         for deployment in [peerDeployment("peer-c1", env: env, cluster: "c1", biz: "biz-a", replicas: 5),
@@ -121,6 +124,24 @@ import Testing
             let metrics = String(decoding: try await get(metricsPort, "/metrics").body, as: UTF8.self)
             #expect(metrics.contains("module_controller_vnodes"), "metrics: \(metrics.prefix(500))")
 
+            // A module pod through its whole life: installed, Ready, an Event, deleted once uninstalled.
+            _ = try await client.create(modulePod("app", env: env, node: "vnode.base-3.\(env)"))
+            try await poll("module pod Ready") {
+                try await client.get(Pod.self, namespace: "default", name: "app").status?.condition("Ready")?.status == "True"
+            }
+            #expect(await third.arklet.bizStates[BizKey(name: "biz-c", version: "1.0.0")] == .activated)
+            #expect(try await client.list(Event.self, namespace: "default").items.contains { $0.reason == "ModuleInstalled" })
+            _ = try await client.delete(Pod.self, namespace: "default", name: "app")
+            try await poll("module pod gone") {
+                do {
+                    _ = try await client.get(Pod.self, namespace: "default", name: "app")
+                    return false
+                } catch let error as KubeAPIError where error.isNotFound {
+                    return true
+                }
+            }
+            #expect(await third.arklet.bizStates[BizKey(name: "biz-c", version: "1.0.0")] == nil)
+
             // Bases that leave (a DEACTIVATED heartbeat on exit) no longer count.
             for index in [1, 0] {
                 bases[index].1.cancel()
@@ -139,6 +160,14 @@ import Testing
                     "log: \(String(decoding: (try? Data(contentsOf: log)) ?? Data(), as: UTF8.self).suffix(2000))")
             let released = try await client.list(Lease.self, namespace: "kube-node-lease").items
             #expect(!released.isEmpty && released.allSatisfy { $0.spec?.holderIdentity == nil })
+
+            // Everything the controller asked of the API server is granted by deploy/rbac.yaml.
+            let rbac = try RBACManifest(contentsOf: Self.repository.appendingPathComponent("deploy/rbac.yaml"))
+            let requested = server.requestedAttributes(token: controllerToken)
+            #expect(requested.contains { $0.resource == "pods/status" } && requested.contains { $0.resource == "events" })
+            for attributes in requested.sorted(by: { $0.description < $1.description }) {
+                #expect(rbac.allows(attributes), "deploy/rbac.yaml does not grant: \(attributes)")
+            }
         } catch {
             let text = String(decoding: (try? Data(contentsOf: log)) ?? Data(), as: UTF8.self)
             Issue.record("\(error); controller log (tail): \(text.suffix(3000))")
@@ -146,6 +175,23 @@ import Testing
             throw error
         }
         await stopEverything()
+    }
+
+    static var repository: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    /// A module pod bound to `node`, as a user's Deployment would make it.
+    func modulePod(_ name: String, env: String, node: String) -> Pod {
+        Pod(metadata: ObjectMeta(name: name, namespace: "default",
+                                 labels: ["virtual-kubelet.koupleless.io/component": "module", "app": name]),
+            spec: PodSpec(nodeName: node,
+                          containers: [Container(name: "biz-c", image: "https://repo.example/biz-c-1.0.0-ark-biz.jar",
+                                                 env: [EnvVar(name: "BIZ_VERSION", value: "1.0.0")])],
+                          tolerations: [Toleration(key: "schedule.koupleless.io/virtual-node", operator: "Equal", value: "True",
+                                                   effect: "NoExecute"),
+                                        Toleration(key: "schedule.koupleless.io/node-env", operator: "Equal", value: env,
+                                                   effect: "NoExecute")]))
     }
 
     /// A peer module Deployment of one biz for one cluster (as samples/module-deployment.yaml, with a nodeSelector).

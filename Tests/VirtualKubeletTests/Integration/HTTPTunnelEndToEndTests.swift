@@ -80,7 +80,7 @@ import Testing
     /// with its pods, its Node and Lease are deleted; answering again, it comes back Ready.
     @Test func anUnreachableBaseGoesNotReadyThenItsNodeIsDeletedAndItComesBackReady() async throws {
         try await ControllerHarness.with(.http) { harness in
-            let controller = try await harness.startController(harness.configuration())
+            let controller = try await harness.startController(harness.configuration(ControllerHarness.fastLiveness))
             let base = try await harness.startReadyHTTPBase("base-1", heartbeatingTo: controller)
             try await harness.createPod("app", on: "base-1", bizzes: [("biz1", "1.0.0")])
             try await harness.waitForPod("app", ready: true)
@@ -108,7 +108,7 @@ import Testing
     /// C-H4.
     @Test func aModulePodIsInstalledOnceUninstalledOnDeletionAndTheNodeOfAnExitedBaseIsDeleted() async throws {
         try await ControllerHarness.with(.http) { harness in
-            let controller = try await harness.startController(harness.configuration())
+            let controller = try await harness.startController(harness.configuration(ControllerHarness.fastLiveness))
             let base = try await harness.startReadyHTTPBase("base-1", heartbeatingTo: controller)
             try await harness.createPod("app", on: "base-1", bizzes: [("biz1", "1.0.0")], grace: 30)
             let pod = try await harness.waitForPod("app", ready: true)

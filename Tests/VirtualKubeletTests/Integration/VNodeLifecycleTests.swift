@@ -44,7 +44,7 @@ import Testing
 
     @Test func aSilentBaseGoesNotReadyWithItsPodsThenItsNodeAndLeaseAreDeleted() async throws {
         try await ControllerHarness.with { harness in
-            let controller = try await harness.startController(harness.configuration())
+            let controller = try await harness.startController(harness.configuration(ControllerHarness.fastLiveness))
             let base = try await harness.startReadyBase("base-1")
             try await harness.createPod("app", on: "base-1", bizzes: [("biz1", "1.0.0")])
             try await harness.waitForPod("app", ready: true)

@@ -91,13 +91,20 @@ final class ControllerHarness: Sendable {
         await server.shutdown()
     }
 
+    /// For tests that make a base go silent: NotReady after 3 s, deleted after 6 s. The default
+    /// (8 s, 12 s) leaves room for a loaded CI machine, so that no test sees a live base flap.
+    static func fastLiveness(_ configuration: inout VirtualKubeletConfiguration) {
+        configuration.unreachableAfter = .seconds(3)
+        configuration.deadAfter = .seconds(6)
+    }
+
     /// Short durations so that liveness, polls and retries happen within seconds.
     func configuration(clientID: String = "replica-1", _ configure: (inout VirtualKubeletConfiguration) -> Void = { _ in })
         -> VirtualKubeletConfiguration
     {
         var configuration = VirtualKubeletConfiguration(
             env: env, clientID: clientID, workerCount: 4, leaseDuration: .seconds(10), leaseRenewInterval: .seconds(2),
-            unreachableAfter: .seconds(3), deadAfter: .seconds(6), healthPollInterval: .seconds(1),
+            unreachableAfter: .seconds(8), deadAfter: .seconds(12), healthPollInterval: .seconds(1),
             bizListPollInterval: .seconds(1), operationRetryBaseDelay: .milliseconds(200),
             operationRetryMaxDelay: .seconds(1), uninstallWaitTimeout: .seconds(20), orphanGracePeriod: .seconds(30))
         configure(&configuration)
