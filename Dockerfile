@@ -16,7 +16,7 @@ RUN swift build -c release --product module-controller --static-swift-stdlib \
 
 FROM debian:bookworm-slim
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libmosquitto1 libcurl4 ca-certificates \
+    && apt-get install -y --no-install-recommends libmosquitto1 libcurl4 libstdc++6 ca-certificates \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /module-controller /usr/local/bin/module-controller
 USER 65534:65534
