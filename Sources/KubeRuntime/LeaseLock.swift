@@ -33,9 +33,21 @@ public struct LeaseLock: Sendable {
 
     /// Creates, renews or takes over the lease. Throws on API failures; a lost race (409) is
     /// answered by reading the lease again once.
-    public func acquireOrRenew(namespace: String, name: String, labels: [String: String] = [:]) async throws
-        -> LeaseOutcome
+    ///
+    /// With `known`, a recent copy of the lease (the answer to this replica's last write, or what
+    /// a watch of the Leases delivered), no read is needed: a lease valid for another holder is
+    /// reported from it, and a renewal or takeover is one patch carrying its resourceVersion. A
+    /// stale copy costs a 409 and then the usual read; it can never win a lease wrongly.
+    public func acquireOrRenew(namespace: String, name: String, labels: [String: String] = [:], known: Lease? = nil)
+        async throws -> LeaseOutcome
     {
+        if let known, known.metadata.resourceVersion != nil {
+            do {
+                return try await decide(known, namespace: namespace, name: name, labels: labels)
+            } catch let error as KubeAPIError where error.isConflict || error.isNotFound {
+                // The copy was stale: read the lease.
+            }
+        }
         for attempt in 1...2 {
             do {
                 return try await attemptOnce(namespace: namespace, name: name, labels: labels)
@@ -47,11 +59,11 @@ public struct LeaseLock: Sendable {
     }
 
     private func attemptOnce(namespace: String, name: String, labels: [String: String]) async throws -> LeaseOutcome {
-        let now = clock.wallNow
         let existing: Lease
         do {
             existing = try await client.get(Lease.self, namespace: namespace, name: name)
         } catch let error as KubeAPIError where error.isNotFound {
+            let now = clock.wallNow
             var lease = Lease(
                 metadata: ObjectMeta(name: name, namespace: namespace, labels: labels.isEmpty ? nil : labels),
                 spec: LeaseSpec(
@@ -60,6 +72,14 @@ public struct LeaseLock: Sendable {
             lease.setTypeMeta()
             return .held(try await client.create(lease, namespace: namespace), acquired: true)
         }
+        return try await decide(existing, namespace: namespace, name: name, labels: labels)
+    }
+
+    /// Decides from `existing` (the server's copy as last seen) and writes if the lease is ours to take.
+    private func decide(_ existing: Lease, namespace: String, name: String, labels: [String: String]) async throws
+        -> LeaseOutcome
+    {
+        let now = clock.wallNow
         let spec = existing.spec ?? LeaseSpec()
         let holder = spec.holderIdentity ?? ""
         let duration = TimeInterval(spec.leaseDurationSeconds ?? durationSeconds)

@@ -4,6 +4,52 @@ import KubeRuntime
 import Testing
 
 @Suite struct LeaseContractTests {
+    /// Renewing from a known copy (the answer to the last write) needs no read; a stale copy never
+    /// wins a lease wrongly: its write is refused (409) and the lease is read as usual.
+    @Test func aKnownCopySavesTheReadAndAStaleOneIsHarmless() async throws {
+        try await ContractEnvironment.with { env in
+            let start = Date()
+            let clockA = ManualClock(wallOrigin: start)
+            let clockB = ManualClock(wallOrigin: start)
+            let a = LeaseLock(client: env.client, identity: "replica-a", leaseDuration: .seconds(40), clock: clockA)
+            let b = LeaseLock(client: env.client, identity: "replica-b", leaseDuration: .seconds(40), clock: clockB)
+            guard case .held(let first, _) = try await a.acquireOrRenew(namespace: env.namespace, name: "vnode.k") else {
+                Issue.record("replica-a should create the lease")
+                return
+            }
+            clockA.advance(by: .seconds(10))
+            guard case .held(let renewed, let acquired) = try await a.acquireOrRenew(namespace: env.namespace, name: "vnode.k",
+                                                                                   known: first)
+            else {
+                Issue.record("replica-a should renew from its copy")
+                return
+            }
+            #expect(!acquired)
+            #expect(renewed.spec?.renewTime != first.spec?.renewTime)
+            #expect(renewed.spec?.leaseTransitions == 0)
+
+            // A stale copy of replica-a's own: refused, read, renewed all the same.
+            clockA.advance(by: .seconds(10))
+            guard case .held(let again, false) = try await a.acquireOrRenew(namespace: env.namespace, name: "vnode.k", known: first)
+            else {
+                Issue.record("replica-a should renew despite a stale copy")
+                return
+            }
+            #expect(again.spec?.holderIdentity == "replica-a")
+
+            // replica-b's stale copy says the lease expired long ago; it is in fact valid: not taken.
+            clockB.advance(by: .seconds(45))
+            let stale = try await b.acquireOrRenew(namespace: env.namespace, name: "vnode.k", known: first)
+            guard case .heldByOther(let holder, _) = stale else {
+                Issue.record("replica-b must not take a valid lease from a stale copy, got \(stale)")
+                return
+            }
+            #expect(holder == "replica-a")
+            let now = try await env.client.get(Lease.self, namespace: env.namespace, name: "vnode.k")
+            #expect(now.spec?.holderIdentity == "replica-a" && now.spec?.leaseTransitions == 0)
+        }
+    }
+
     @Test func anExpiredLeaseIsTakenOverAndAReleasedOneAtOnce() async throws {
         try await ContractEnvironment.with { env in
             let start = Date()

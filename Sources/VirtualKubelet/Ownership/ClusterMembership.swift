@@ -57,6 +57,11 @@ final class ClusterMembership: Sendable {
     /// Whether the Lease cache holds its first complete list.
     var isSynced: Bool { informer.store.isSynced }
 
+    /// The Lease cache's copy of one Lease of kube-node-lease, if it has one.
+    func lease(named name: String) -> Lease? {
+        informer.store.get(namespace: KouplelessKeys.nodeLeaseNamespace, name: name)
+    }
+
     /// The cluster as the Lease cache shows it now.
     func census() -> ClusterCensus {
         ClusterCensus(leases: informer.store.list(), identity: identity, now: clock.wallNow)

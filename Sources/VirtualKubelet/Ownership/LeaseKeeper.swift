@@ -2,6 +2,7 @@ import Foundation
 import KubeClient
 import KubeRuntime
 import Logging
+import Synchronization
 
 /// Holds the Leases of vnodes (`kube-node-lease/vnode.<id>.<env>`): one work queue of vnode names
 /// whose delayed adds are the single shared timer for every renewal, a couple of workers, standard
@@ -23,6 +24,9 @@ final class LeaseKeeper: Sendable {
     private let onChange: @Sendable (String) -> Void
     /// This replica's view of the others; `nil` unless in cluster mode.
     let membership: ClusterMembership?
+    /// The newest copy of each vnode Lease this replica wrote (its last renewal or takeover), so
+    /// that a renewal is one patch, not a read and a patch.
+    private let written = Mutex<[String: Lease]>([:])
     private let gate: FairShareGate?
 
     init(client: KubernetesClient, registry: VNodeRegistry, configuration: VirtualKubeletConfiguration,
@@ -94,6 +98,7 @@ final class LeaseKeeper: Sendable {
         guard let record = registry.record(name) else {
             queue.forget(name)
             gate?.forget(name)
+            written.withLock { $0[name] = nil }
             return
         }
         let now = clock.now
@@ -122,11 +127,12 @@ final class LeaseKeeper: Sendable {
         defer { if !owned { gate?.finish(name) } }
         do {
             let outcome = try await lock.acquireOrRenew(namespace: KouplelessKeys.nodeLeaseNamespace, name: name,
-                                                        labels: labels)
+                                                        labels: labels, known: knownLease(name))
             queue.forget(name)
             let after = clock.now
             switch outcome {
-            case .held(_, let acquired):
+            case .held(let lease, let acquired):
+                written.withLock { $0[name] = lease }
                 let gained = registry.update(name) { $0.leaseHeld(at: after, leaseDuration: configuration.leaseDuration) } ?? false
                 if gained {
                     logger.info("vnode lease held: this replica now owns the vnode", metadata: ["acquired": "\(acquired)"])
@@ -134,6 +140,7 @@ final class LeaseKeeper: Sendable {
                 }
                 queue.add(name, after: jittered(configuration.leaseRenewInterval))
             case .heldByOther(let holder, let expiresAt):
+                written.withLock { $0[name] = nil }
                 let lost = registry.update(name) {
                     $0.leaseHeldByOther(holder, now: after, leaseDuration: configuration.leaseDuration)
                 } ?? false
@@ -147,11 +154,21 @@ final class LeaseKeeper: Sendable {
                 queue.add(name, after: jittered(wait))
             }
         } catch {
+            written.withLock { $0[name] = nil }
             logger.info("vnode lease attempt failed; retrying", metadata: ["error": "\(error)"])
             let stillOwned = registry.record(name)?.isOwned(now: clock.now, leaseDuration: configuration.leaseDuration) ?? false
             if owned, !stillOwned { onChange(name) }
             queue.addRateLimited(name)
         }
+    }
+
+    /// The newest copy of a vnode Lease this replica knows without asking: its own last write, or
+    /// (in cluster mode) what the watch of the env's Leases delivered. `nil`: read it.
+    private func knownLease(_ name: String) -> Lease? {
+        let own = written.withLock { $0[name] }
+        guard let watched = membership?.lease(named: name), let version = watched.metadata.resourceVersion else { return own }
+        guard let own else { return watched }
+        return ResourceVersionOrder.isNewer(version, than: own.metadata.resourceVersion) ? watched : own
     }
 
     /// Up to ±10 % of `duration`, so that renewals spread out.
@@ -185,6 +202,7 @@ final class LeaseKeeper: Sendable {
     func delete(_ name: String) async throws {
         queue.forget(name)
         gate?.forget(name)
+        written.withLock { $0[name] = nil }
         do {
             try await lock.client.delete(Lease.self, namespace: KouplelessKeys.nodeLeaseNamespace, name: name)
         } catch let error as KubeAPIError where error.isNotFound {
