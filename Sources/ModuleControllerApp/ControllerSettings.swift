@@ -18,6 +18,10 @@ public struct ControllerSettings: Sendable {
     public var workloadMaxLevel: Int
     /// `VNODE_WORKER_NUM`: reconcile workers.
     public var workerCount: Int
+    /// `KUBE_API_QPS` / `KUBE_API_BURST`: the client-side rate limit of pod, node and Deployment
+    /// requests. Lease renewals and Events have budgets of their own.
+    public var apiQueriesPerSecond: Int = 200
+    public var apiBurst: Int = 400
     /// `ENABLE_MQTT_TUNNEL` and the `MQTT_*` variables.
     public var enableMQTTTunnel: Bool
     public var mqtt: MQTTConfiguration
@@ -64,6 +68,8 @@ public struct ControllerSettings: Sendable {
         ("KUBELET_PROXY_ENABLED", "false", "exactly 'true': serve kubectl logs for module pods"),
         ("KUBELET_PROXY_PORT", "10250", "kubelet proxy port"),
         ("KUBECONFIG", "(unset)", "kubeconfig file when --kubeconfig is not given"),
+        ("KUBE_API_QPS", "200", "requests a second to the API server for pods, nodes and Deployments (Leases and Events have budgets of their own)"),
+        ("KUBE_API_BURST", "400", "burst above KUBE_API_QPS"),
     ]
 
     /// Reads the environment; a value that cannot be used is an error naming the variable.
@@ -97,7 +103,7 @@ public struct ControllerSettings: Sendable {
         var mqtt = try MQTTConfiguration.fromEnvironment(environment)
         mqtt.env = env
         mqtt.clientID = clientID
-        return ControllerSettings(
+        var settings = ControllerSettings(
             clientID: clientID, env: env, namespace: environment["NAMESPACE"].flatMap { $0.isEmpty ? nil : $0 } ?? "default",
             isCluster: flag("IS_CLUSTER"), workloadMaxLevel: try integer("WORKLOAD_MAX_LEVEL", 3, range: 1...1000),
             workerCount: try integer("VNODE_WORKER_NUM", 8, range: 1...1024), enableMQTTTunnel: flag("ENABLE_MQTT_TUNNEL"),
@@ -108,6 +114,9 @@ public struct ControllerSettings: Sendable {
             kubeletProxyEnabled: flag("KUBELET_PROXY_ENABLED"),
             kubeletProxyPort: try integer("KUBELET_PROXY_PORT", 10250, range: 0...65535),
             kubeconfig: nil, healthPort: 8081, metricsPort: 9090)
+        settings.apiQueriesPerSecond = try integer("KUBE_API_QPS", 200, range: 1...100_000)
+        settings.apiBurst = try integer("KUBE_API_BURST", 400, range: 1...100_000)
+        return settings
     }
 
     /// The settings of the controller core: identity, env, workers and cluster mode; every other

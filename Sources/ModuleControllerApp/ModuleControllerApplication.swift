@@ -31,7 +31,9 @@ public struct ModuleControllerApplication: Sendable {
     /// Runs until SIGTERM/SIGINT (or a service fails).
     public func run(registry: PrometheusCollectorRegistry) async throws {
         try settings.validate()
-        let configuration = try KubeConfigLoader().load(explicitPath: settings.kubeconfig)
+        var configuration = try KubeConfigLoader().load(explicitPath: settings.kubeconfig)
+        configuration.queriesPerSecond = Double(settings.apiQueriesPerSecond)
+        configuration.burst = settings.apiBurst
         logger.info(
             "kubernetes configuration", metadata: ["source": "\(configuration.source)", "server": "\(configuration.server)"])
         let client = KubernetesClient(configuration: configuration, logger: logger)

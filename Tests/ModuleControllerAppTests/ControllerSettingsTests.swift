@@ -31,9 +31,10 @@ import VirtualKubelet
             "ENABLE_MQTT_TUNNEL": "true", "MQTT_BROKER": "broker.example", "MQTT_PORT": "8883",
             "MQTT_CLIENT_PREFIX": "kp", "ENABLE_HTTP_TUNNEL": "true", "HTTP_TUNNEL_LISTEN_PORT": "17777",
             "HTTP_TUNNEL_REQUIRE_SOURCE_MATCH": "true", "HTTP_TUNNEL_ALLOWED_CIDRS": "10.0.0.0/8, fd00::/8",
-            "ENABLE_MODULE_REPLICAS_SYNC_WITH_BASE": "true",
+            "ENABLE_MODULE_REPLICAS_SYNC_WITH_BASE": "true", "KUBE_API_QPS": "500", "KUBE_API_BURST": "900",
         ])
         #expect(settings.clientID == "replica-a")
+        #expect(settings.apiQueriesPerSecond == 500 && settings.apiBurst == 900)
         #expect(settings.env == "prod")
         #expect(settings.mqtt.env == "prod")
         #expect(settings.isCluster)
@@ -52,7 +53,7 @@ import VirtualKubelet
 
     @Test func unusableValuesAreRefusedWithTheVariableNamed() {
         for (name, value) in [("VNODE_WORKER_NUM", "many"), ("HTTP_TUNNEL_LISTEN_PORT", "70000"), ("ENV", "dev.eu"),
-            ("HTTP_TUNNEL_ALLOWED_CIDRS", "10.0.0.0/40"), ("MQTT_PORT", "x")]
+            ("HTTP_TUNNEL_ALLOWED_CIDRS", "10.0.0.0/40"), ("MQTT_PORT", "x"), ("KUBE_API_QPS", "0")]
         {
             let error = #expect(throws: ConfigurationError.self) {
                 _ = try ControllerSettings.fromEnvironment([name: value])

@@ -54,6 +54,8 @@ import Yams
             var isCluster: Bool
             var workloadMaxLevel: Int
             var vnodeWorkerNum: Int
+            var kubeApiQPS: Int
+            var kubeApiBurst: Int
             var enableModuleReplicasSyncWithBase: Bool
             var mqtt: MQTT
             var http: HTTP

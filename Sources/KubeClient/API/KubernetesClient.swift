@@ -24,6 +24,24 @@ public final class KubernetesClient: Sendable {
         tokens = TokenSource(configuration.credentials)
     }
 
+    private init(configuration: KubeConfiguration, http: CurlHTTPClient, tokens: TokenSource, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+        self.http = http
+        limiter = RateLimiter(queriesPerSecond: configuration.queriesPerSecond, burst: configuration.burst)
+        self.tokens = tokens
+    }
+
+    /// A client for one kind of work with a rate limit of its own (e.g. Lease renewals, which must
+    /// never wait behind a burst of status writes), sharing this client's connections and
+    /// credentials. Shutting either down shuts down both.
+    public func withRateLimit(queriesPerSecond: Double, burst: Int) -> KubernetesClient {
+        var configuration = configuration
+        configuration.queriesPerSecond = queriesPerSecond
+        configuration.burst = burst
+        return KubernetesClient(configuration: configuration, http: http, tokens: tokens, logger: logger)
+    }
+
     /// Stops the transport; requests in flight fail.
     public func shutdown() {
         http.shutdown()

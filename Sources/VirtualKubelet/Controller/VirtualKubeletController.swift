@@ -62,7 +62,11 @@ public final class VirtualKubeletController: Sendable {
             if let node = change.object.spec?.nodeName { names.insert(node) }
             for name in names where registry.contains(name) { queue.add(name) }
         }
-        let leases = LeaseKeeper(client: client, registry: registry, configuration: configuration, clock: clock,
+        // Leases and Events have request budgets of their own: renewals never queue behind status
+        // writes, and a burst of Events never delays them either.
+        let leaseClient = client.withRateLimit(queriesPerSecond: configuration.leaseRequestsPerSecond,
+                                               burst: Int(configuration.leaseRequestsPerSecond * 2))
+        let leases = LeaseKeeper(client: leaseClient, registry: registry, configuration: configuration, clock: clock,
                                  logger: logger) { name in queue.add(name) }
         self.leases = leases
         let env = configuration.env
@@ -91,7 +95,9 @@ public final class VirtualKubeletController: Sendable {
                 }
             }
         }
-        events = EventRecorder(client: client, component: configuration.eventComponent, clock: clock, logger: logger)
+        events = EventRecorder(client: client.withRateLimit(queriesPerSecond: configuration.eventRequestsPerSecond,
+                                                            burst: Int(configuration.eventRequestsPerSecond * 2)),
+                               component: configuration.eventComponent, clock: clock, logger: logger)
         router = BaseEventRouter(configuration: configuration, registry: registry, leases: leases, queue: queue,
                                  clock: clock, logger: logger)
         reconciler = VNodeReconciler(.init(
