@@ -57,10 +57,10 @@ final class VNodeReconciler: Sendable {
             return
         }
         let reachability = record.reachability(now: now, unreachableAfter: configuration.unreachableAfter)
-        try await upkeepNode(record, reachability: reachability, logger: logger)
+        // Everything that goes to the base first: commands and polls wait for no API request, so
+        // the way from a pod to its base never queues behind the rate-limited writes below.
         startPolls(name)
         answerBaseline(name, logger: logger)
-
         let pods = deps.pods.pods(on: name).filter(ModulePod.isModulePod)
         track(pods, on: name)
         var wakes: [Duration] = []
@@ -73,6 +73,8 @@ final class VNodeReconciler: Sendable {
             podsToDelete = plan.podsToDelete
             if let wake = plan.nextWake { wakes.append(wake) }
         }
+
+        try await upkeepNode(record, reachability: reachability, logger: logger)
         try await writeStatuses(of: pods, on: name, reachability: reachability, logger: logger)
         for pod in podsToDelete { try await finalize(pod, on: name, logger: logger) }
 
