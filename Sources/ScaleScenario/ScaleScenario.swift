@@ -152,7 +152,7 @@ private struct World: Sendable {
             progress("steady-state writes: \(report.steadyStateWrites)")
 
             // 4. Deletions.
-            let doomed = (1...min(configuration.deletions, configuration.bases)).map { podName(base: $0, index: 0) }
+            let doomed = (0..<min(max(0, configuration.deletions), configuration.bases)).map { podName(base: $0 + 1, index: 0) }
             progress("deleting \(doomed.count) pods")
             let deletionsStarted = ContinuousClock.now, usageBeforeDeletions = ProcessUsage.now()
             let requested = try await deletePods(doomed)

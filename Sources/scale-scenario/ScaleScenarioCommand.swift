@@ -46,6 +46,16 @@ struct ScaleScenarioCommand: AsyncParsableCommand {
     @Option(help: "Log level of the controller and the fleet (stderr).")
     var logLevel = "error"
 
+    func validate() throws {
+        guard bases >= 1, podsPerBase >= 1, concurrency >= 1 else {
+            throw ValidationError("--bases, --pods-per-base and --concurrency must be at least 1")
+        }
+        if let rate, rate <= 0 { throw ValidationError("--rate must be positive") }
+        guard steadySeconds >= 0, (deletions ?? 0) >= 0, startupSpread >= 0, installMilliseconds >= 0, phaseTimeout > 0 else {
+            throw ValidationError("durations and counts must not be negative")
+        }
+    }
+
     func run() async throws {
         var configuration = ScaleScenarioConfiguration(
             bases: bases, podsPerBase: podsPerBase, podCreationRate: rate, creationConcurrency: concurrency,
@@ -55,7 +65,8 @@ struct ScaleScenarioCommand: AsyncParsableCommand {
         configuration.logLevel = Logger.Level(rawValue: logLevel) ?? .error
         let started = Date()
         let report = try await ScaleScenario.run(configuration) { line in
-            print("[\(String(format: "%7.1f", Date().timeIntervalSince(started))) s] \(line)")
+            // Unbuffered, so that progress shows as it comes also when the output goes to a file.
+            FileHandle.standardOutput.write(Data("[\(String(format: "%7.1f", Date().timeIntervalSince(started))) s] \(line)\n".utf8))
         }
         print(report.text)
     }
