@@ -18,6 +18,9 @@ let package = Package(
         .library(name: "KubeRuntime", targets: ["KubeRuntime"]),
         .library(name: "KubeTestServer", targets: ["KubeTestServer"]),
         .library(name: "Arklet", targets: ["Arklet"]),
+        // The scale scenario, for Benchmarks/ and the `scale-scenario` executable.
+        .library(name: "ScaleScenario", targets: ["ScaleScenario"]),
+        .executable(name: "scale-scenario", targets: ["scale-scenario"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -170,6 +173,23 @@ let package = Package(
 
         .target(
             name: "MosquittoTestSupport",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "ScaleScenario",
+            dependencies: [
+                "VirtualKubelet", "BaseSimulation", "Arklet", "KubeClient", "KubeTestServer", "MosquittoTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "scale-scenario",
+            dependencies: [
+                "ScaleScenario",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
 

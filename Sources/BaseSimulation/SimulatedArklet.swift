@@ -100,12 +100,22 @@ public actor SimulatedArklet {
     /// Installs one biz; returns `nil` when the base crashed meanwhile (no answer is sent).
     public func install(_ biz: BizModel) async -> ArkletResponse<ClientResponse>? {
         receivedCommands.append(ReceivedCommand(command: .installBiz, key: biz.key))
-        return await performInstall(biz)
+        observe(.installBiz, biz.key, .received)
+        let response = await performInstall(biz)
+        if let response { observe(.installBiz, biz.key, .answered(succeeded: response.code == .success)) }
+        return response
     }
 
     /// Uninstalls one biz; returns `nil` when the base crashed meanwhile.
     public func uninstall(_ biz: BizModel) async -> ArkletResponse<ClientResponse>? {
         receivedCommands.append(ReceivedCommand(command: .uninstallBiz, key: biz.key))
+        observe(.uninstallBiz, biz.key, .received)
+        let response = await performUninstall(biz)
+        if let response { observe(.uninstallBiz, biz.key, .answered(succeeded: response.code == .success)) }
+        return response
+    }
+
+    private func performUninstall(_ biz: BizModel) async -> ArkletResponse<ClientResponse>? {
         let key = biz.key
         guard !biz.bizName.isEmpty, !biz.bizVersion.isEmpty else {
             return Self.failure("bizName and bizVersion are required", clientCode: "FAILED")
@@ -172,6 +182,12 @@ public actor SimulatedArklet {
         } catch {
             return ArkletResponse(code: .internalError, message: "\(error)")
         }
+    }
+
+    private func observe(_ command: ArkletCommand, _ key: BizKey, _ phase: SimulatedOperationEvent.Phase) {
+        guard let observer = configuration.operationObserver else { return }
+        observer(SimulatedOperationEvent(identity: configuration.identity, command: command, key: key, phase: phase,
+                                         instant: ContinuousClock.now))
     }
 
     // MARK: - Rules
@@ -243,4 +259,23 @@ extension SimulatedArklet.InstalledBiz {
         ArkBizInfo(bizName: model.bizName, bizVersion: model.bizVersion, bizState: state,
                    mainClass: "\(model.bizName).Application", webContextPath: model.bizName, bizStateRecords: records)
     }
+}
+
+/// An install or uninstall as a simulated base handles it, for
+/// ``SimulatedBaseConfiguration/operationObserver`` (benchmarks time the way through the base).
+public struct SimulatedOperationEvent: Sendable, Hashable {
+    public enum Phase: Sendable, Hashable {
+        /// The command reached the arklet.
+        case received
+        /// The arklet's answer is ready to be sent.
+        case answered(succeeded: Bool)
+    }
+
+    public var identity: BaseIdentity
+    /// `installBiz` or `uninstallBiz`.
+    public var command: ArkletCommand
+    public var key: BizKey
+    public var phase: Phase
+    /// When it happened, on this process's monotonic clock.
+    public var instant: ContinuousClock.Instant
 }

@@ -27,6 +27,10 @@ public struct SimulatedBaseConfiguration: Sendable {
     /// tests that check what a base ran at every moment. Off by default: the history grows with
     /// every operation.
     public var recordsStateHistory = false
+    /// Told of every install and uninstall when it reaches the arklet and when its answer is
+    /// ready (benchmarks time the way through the base with it). Called on the arklet's actor:
+    /// keep it short. `nil` by default.
+    public var operationObserver: (@Sendable (SimulatedOperationEvent) -> Void)?
 
     public init(identity: BaseIdentity, name: String = "base", version: String = "1.0.0", clusterName: String = "default",
                 localIP: String = "127.0.0.1", localHostName: String = "localhost",

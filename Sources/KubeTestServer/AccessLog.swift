@@ -22,16 +22,18 @@ public struct RequestAttributes: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// The distinct request attributes a server has served, by bearer token (authenticated requests
+/// How many requests of each kind a server has served, by bearer token (authenticated requests
 /// to resources, whatever their answer).
 final class AccessLog: Sendable {
-    private let seen = Mutex<[String: Set<RequestAttributes>]>([:])
+    private let counts = Mutex<[String: [RequestAttributes: Int]]>([:])
 
     func record(_ attributes: RequestAttributes, token: String) {
-        _ = seen.withLock { $0[token, default: []].insert(attributes) }
+        counts.withLock { $0[token, default: [:]][attributes, default: 0] += 1 }
     }
 
-    func all(token: String) -> Set<RequestAttributes> { seen.withLock { $0[token] ?? [] } }
+    func all(token: String) -> Set<RequestAttributes> { Set(counts(token: token).keys) }
+
+    func counts(token: String) -> [RequestAttributes: Int] { counts.withLock { $0[token] ?? [:] } }
 }
 
 extension ResourcePath {

@@ -127,6 +127,10 @@ public final class KubeTestServer: Sendable {
     /// Every distinct kind of resource request made with `token` so far, as RBAC sees requests.
     public func requestedAttributes(token: String) -> Set<RequestAttributes> { accessLog.all(token: token) }
 
+    /// How many requests of each kind the client with `token` has made so far (a watch counts once,
+    /// when it is opened). Benchmarks diff two readings to see what a controller writes.
+    public func requestCounts(token: String) -> [RequestAttributes: Int] { accessLog.counts(token: token) }
+
     /// Ends every watch stream, stops the HTTP server and waits until it has stopped.
     public func shutdown() async {
         store.endAllWatchers()

@@ -89,6 +89,16 @@ struct BaseSimulatorCommand: AsyncParsableCommand {
     @Option(help: "Probability (0…1) that an install fails.")
     var installFailureRate: Double = 0
 
+    @Flag(inversion: .prefixedNo,
+          help: "MQTT only: answer for every base over one broker connection (default when --bases is above \(Self.fleetThreshold)); --no-fleet gives each base its own connection and thread, like real bases.")
+    var fleet: Bool?
+
+    @Option(help: "MQTT fleet only: spread the bases' first heartbeats over this many seconds (0: all at once).")
+    var startupSpread: Double = 0
+
+    /// Above this many bases, MQTT bases share one connection unless --no-fleet is given.
+    static let fleetThreshold = 50
+
     @Flag(help: "On SIGINT/SIGTERM, send one DEACTIVATED heartbeat before leaving (like the upstream mock; real arklets go silent).")
     var deactivateOnExit = false
 
@@ -115,6 +125,8 @@ struct BaseSimulatorCommand: AsyncParsableCommand {
                 throw ValidationError("--heartbeat-endpoint must be an http(s) URL such as http://127.0.0.1:7777")
             }
         }
+        if fleet == true, tunnel != .mqtt { throw ValidationError("--fleet is for --tunnel mqtt only") }
+        guard startupSpread >= 0 else { throw ValidationError("--startup-spread must not be negative") }
         if let heartbeatInterval, heartbeatInterval <= 0 { throw ValidationError("--heartbeat-interval must be positive") }
         for index in 1...baseCount where !BaseIdentity.isValid(identity(index)) {
             throw ValidationError("--identity-prefix gives the invalid identity \(identity(index).debugDescription)")
@@ -159,6 +171,10 @@ struct BaseSimulatorCommand: AsyncParsableCommand {
         logger.info("starting simulated MQTT bases", metadata: [
             "bases": "\(baseCount)", "broker": "\(mqtt.broker):\(mqtt.port)", "env": "\(mqtt.env)",
         ])
+        if fleet ?? (baseCount > Self.fleetThreshold) {
+            try await runMQTTFleet(mqtt: mqtt, logger: logger)
+            return
+        }
         let deactivateOnExit = deactivateOnExit
         let simulated = (1...baseCount).map { index in
             MQTTSimulatedBase(arklet: SimulatedArklet(configuration: baseConfiguration(index, defaultHeartbeat: 10)),
@@ -171,6 +187,19 @@ struct BaseSimulatorCommand: AsyncParsableCommand {
                 }
             }
         }
+        logger.info("simulated bases stopped")
+    }
+
+    /// Every base over one connection (`<MQTT_CLIENT_PREFIX>@@@<CLIENT_ID, else base-simulator-fleet>`).
+    private func runMQTTFleet(mqtt: MQTTConfiguration, logger: Logger) async throws {
+        var mqtt = mqtt
+        mqtt.clientID = ProcessInfo.processInfo.environment["CLIENT_ID"] ?? "base-simulator-fleet"
+        let fleet = MQTTSimulatedFleet(
+            arklets: (1...baseCount).map { SimulatedArklet(configuration: baseConfiguration($0, defaultHeartbeat: 10)) },
+            mqtt: mqtt, startupSpread: .milliseconds(Int64(startupSpread * 1000)), logger: logger)
+        logger.info("one connection answers for every base", metadata: ["client": "\(mqtt.clientIdentifier)"])
+        let deactivateOnExit = deactivateOnExit
+        await runUntilSignalled { await fleet.run(deactivatedHeartbeatOnExit: deactivateOnExit) }
         logger.info("simulated bases stopped")
     }
 

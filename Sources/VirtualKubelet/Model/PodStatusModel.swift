@@ -168,6 +168,17 @@ public enum PodStatusModel {
         for list in ["podIPs", "hostIPs"] {
             if case .array(let entries)? = encoded[list] { encoded[list] = .array(entries + [["$patch": "replace"]]) }
         }
+        // Conditions merge by type, field by field: a reason or message the condition no longer has
+        // must be cleared with an explicit null, or the server keeps the old one (a Ready=True with
+        // reason ContainersNotReady), the status never equals the computed one, and every
+        // reconcile writes the pod again.
+        if case .array(let conditions)? = encoded["conditions"] {
+            encoded["conditions"] = .array(conditions.map { condition in
+                var condition = condition
+                for field in ["reason", "message"] where condition[field] == nil { condition[field] = .null }
+                return condition
+            })
+        }
         return ["status": encoded]
     }
 }

@@ -38,6 +38,26 @@ import Testing
         }
     }
 
+    @Test func aPodThatWasPendingIsNotWrittenAgainOnceReady() async throws {
+        try await ControllerHarness.with { harness in
+            let controller = try await harness.startController(harness.configuration())
+            // A slow install: the pod is first written Pending (ContainersNotReady), then Ready.
+            let base = try await harness.startReadyBase("base-1") { $0.installDuration = .milliseconds(1500) }
+            try await harness.createPod("app", on: "base-1", bizzes: [("biz1", "1.0.0")])
+            try await waitFor("the pod written Pending") {
+                try await harness.pod("app")?.status?.condition("Ready")?.reason == "ContainersNotReady" ? true : nil
+            }
+            let pod = try await harness.waitForPod("app", ready: true)
+            #expect(pod.status?.condition("Ready")?.reason == nil)
+            #expect(pod.status?.condition("Ready")?.message == nil)
+            let polls = await base.arklet.count(of: .queryAllBiz)
+            try await waitFor("three more biz list polls") { await base.arklet.count(of: .queryAllBiz) >= polls + 3 ? true : nil }
+            #expect(try await harness.pod("app")?.metadata.resourceVersion == pod.metadata.resourceVersion)
+            await base.stop()
+            await controller.stop()
+        }
+    }
+
     @Test func aDeactivatedBizTakesThePodsReadinessAway() async throws {
         try await ControllerHarness.with { harness in
             let controller = try await harness.startController(harness.configuration())

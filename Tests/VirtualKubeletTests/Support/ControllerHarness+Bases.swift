@@ -55,6 +55,18 @@ extension ControllerHarness {
                                  heartbeatTransport: CurlArkletTransport(client: curl), logger: TestLogging.logger("base"))
     }
 
+    /// A fleet of simulated MQTT bases answering over one connection (an MQTT world).
+    func makeFleet(_ identities: [String], configure: (inout SimulatedBaseConfiguration) -> Void = { _ in })
+        -> MQTTSimulatedFleet
+    {
+        let arklets = identities.map { identity in
+            SimulatedArklet(configuration: baseConfiguration(identity, localIP: "10.9.1.\(UInt8.random(in: 1...250))",
+                                                             configure: configure))
+        }
+        return MQTTSimulatedFleet(arklets: arklets, mqtt: mqttConfiguration(clientID: "fleet"),
+                                  startupSpread: .milliseconds(500), logger: TestLogging.logger("fleet"))
+    }
+
     func start<Base: HarnessBase>(_ base: Base, deactivatedHeartbeatOnExit: Bool = false) -> RunningBase<Base> {
         // Owned by the returned value and awaited by `stop()`.
         RunningBase(base: base, task: Task { await base.runUntilCancelled(deactivatedHeartbeatOnExit: deactivatedHeartbeatOnExit) })

@@ -125,6 +125,19 @@ import Testing
         #expect(patch[path: ["status", "podIPs"]] == [["ip": "10.0.0.7"], ["$patch": "replace"]])
     }
 
+    @Test func thePatchClearsAReasonAndMessageTheConditionNoLongerHas() throws {
+        let ready = compute(pod(), [
+            v1: .reported(Fixtures.entry(v1, .activated), reportedAt: now),
+            b2: .reported(Fixtures.entry(b2, .activated), reportedAt: now),
+        ])
+        #expect(ready.condition("Ready")?.reason == nil)
+        let patch = try PodStatusModel.patch(for: ready)
+        for condition in patch[path: ["status", "conditions"]]?.arrayValue ?? [] {
+            #expect(condition["reason"] == .null)
+            #expect(condition["message"] == .null)
+        }
+    }
+
     @Test func withoutReadinessKeepsContainerStatesButNotReady() throws {
         let running = compute(pod(), [
             v1: .reported(Fixtures.entry(v1, .activated), reportedAt: now),
