@@ -40,7 +40,7 @@ public struct ScaleScenarioConfiguration: Sendable {
                 steadyStateDuration: Duration = .seconds(60), settleDuration: Duration = .seconds(5), deletions: Int? = nil, heartbeatInterval: Duration = .seconds(10),
                 startupSpread: Duration = .zero, installDuration: Duration = .milliseconds(200),
                 uninstallDuration: Duration = .milliseconds(50), phaseTimeout: Duration = .seconds(900),
-                brokerConfiguration: String = "max_queued_messages 1000000", env: String = "scale",
+                brokerConfiguration: String = "max_queued_messages 1000000\nset_tcp_nodelay true", env: String = "scale",
                 clientID: String = "scale-controller", logLevel: Logger.Level = .error) {
         self.bases = bases
         self.podsPerBase = podsPerBase

@@ -230,6 +230,9 @@ package final class MosquittoClient: Sendable {
         callbacks.acknowledgements.withLock { $0 = .init() }
         mosquitto_threaded_set(pointer, true)
         _ = mosquitto_int_option(pointer, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311)
+        // Commands and answers are small and latency-bound: without TCP_NODELAY, Nagle's algorithm
+        // and delayed ACKs hold a small publish for tens of milliseconds per exchange.
+        _ = mosquitto_int_option(pointer, MOSQ_OPT_TCP_NODELAY, 1)
         if let problem = configureSecurity(pointer) { return .fatal(problem) }
 
         let keepAlive = Int32(clamping: max(5, configuration.keepAlive.components.seconds))
