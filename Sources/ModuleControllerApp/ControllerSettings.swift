@@ -114,8 +114,8 @@ public struct ControllerSettings: Sendable {
             kubeletProxyEnabled: flag("KUBELET_PROXY_ENABLED"),
             kubeletProxyPort: try integer("KUBELET_PROXY_PORT", 10250, range: 0...65535),
             kubeconfig: nil, healthPort: 8081, metricsPort: 9090)
-        settings.apiQueriesPerSecond = try integer("KUBE_API_QPS", 200, range: 1...100_000)
-        settings.apiBurst = try integer("KUBE_API_BURST", 400, range: 1...100_000)
+        settings.apiQueriesPerSecond = try integer("KUBE_API_QPS", settings.apiQueriesPerSecond, range: 1...100_000)
+        settings.apiBurst = try integer("KUBE_API_BURST", settings.apiBurst, range: 1...100_000)
         return settings
     }
 

@@ -4,15 +4,20 @@ import KubeRuntime
 import Testing
 
 @Suite struct LeaseContractTests {
+    /// replica-a and replica-b contending for Leases of 40 s, each with a clock of its own
+    /// starting now.
+    static func twoReplicas(_ env: ContractEnvironment) -> (LeaseLock, ManualClock, LeaseLock, ManualClock) {
+        let start = Date()
+        let clockA = ManualClock(wallOrigin: start), clockB = ManualClock(wallOrigin: start)
+        return (LeaseLock(client: env.client, identity: "replica-a", leaseDuration: .seconds(40), clock: clockA), clockA,
+                LeaseLock(client: env.client, identity: "replica-b", leaseDuration: .seconds(40), clock: clockB), clockB)
+    }
+
     /// Renewing from a known copy (the answer to the last write) needs no read; a stale copy never
     /// wins a lease wrongly: its write is refused (409) and the lease is read as usual.
     @Test func aKnownCopySavesTheReadAndAStaleOneIsHarmless() async throws {
         try await ContractEnvironment.with { env in
-            let start = Date()
-            let clockA = ManualClock(wallOrigin: start)
-            let clockB = ManualClock(wallOrigin: start)
-            let a = LeaseLock(client: env.client, identity: "replica-a", leaseDuration: .seconds(40), clock: clockA)
-            let b = LeaseLock(client: env.client, identity: "replica-b", leaseDuration: .seconds(40), clock: clockB)
+            let (a, clockA, b, clockB) = Self.twoReplicas(env)
             guard case .held(let first, _) = try await a.acquireOrRenew(namespace: env.namespace, name: "vnode.k") else {
                 Issue.record("replica-a should create the lease")
                 return
@@ -52,11 +57,7 @@ import Testing
 
     @Test func anExpiredLeaseIsTakenOverAndAReleasedOneAtOnce() async throws {
         try await ContractEnvironment.with { env in
-            let start = Date()
-            let clockA = ManualClock(wallOrigin: start)
-            let clockB = ManualClock(wallOrigin: start)
-            let a = LeaseLock(client: env.client, identity: "replica-a", leaseDuration: .seconds(40), clock: clockA)
-            let b = LeaseLock(client: env.client, identity: "replica-b", leaseDuration: .seconds(40), clock: clockB)
+            let (a, clockA, b, clockB) = Self.twoReplicas(env)
             let labels = ["virtual-kubelet.koupleless.io/component": "vnode-lease"]
 
             guard case .held(let first, let acquired) = try await a.acquireOrRenew(namespace: env.namespace, name: "vnode.x", labels: labels)
