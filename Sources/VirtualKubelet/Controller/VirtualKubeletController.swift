@@ -184,11 +184,13 @@ public final class VirtualKubeletController: Sendable {
         }
     }
 
-    /// Waits until both caches hold their first lists; `false` when cancelled first.
+    /// Waits until every cache ``isSynced`` counts holds its first list (pods, nodes and, in
+    /// cluster mode, Leases); `false` when cancelled first.
     private func waitForCaches() async -> Bool {
         do {
             try await pods.waitUntilSynced()
             try await nodeInformer.store.waitUntilSynced()
+            try await leases.membership?.waitUntilSynced()
             return true
         } catch {
             return false

@@ -57,6 +57,11 @@ final class ClusterMembership: Sendable {
     /// Whether the Lease cache holds its first complete list.
     var isSynced: Bool { informer.store.isSynced }
 
+    /// Returns once the Lease cache holds its first complete list.
+    func waitUntilSynced() async throws(CancellationError) {
+        try await informer.store.waitUntilSynced()
+    }
+
     /// The Lease cache's copy of one Lease of kube-node-lease, if it has one.
     func lease(named name: String) -> Lease? {
         informer.store.get(namespace: KouplelessKeys.nodeLeaseNamespace, name: name)
